@@ -1,0 +1,303 @@
+import { parse, TomlError } from "smol-toml";
+import { ConfigError } from "./errors.ts";
+
+/** One `[[source]]` entry: a MySQL schema and the tables to follow in it. */
+export interface SourceConfig {
+  schema: string;
+  /** Exact names, or `*` for every table of the schema. */
+  tables: string[];
+}
+
+/** One `[[rule]]` entry: where a MySQL table lands in PostgreSQL. */
+export interface RuleConfig {
+  schema: string;
+  table: string;
+  pgSchema: string;
+  pgTable: string;
+}
+
+/** The validated configuration: every key of the seed plus our extensions. */
+export interface Config {
+  /** Path of the file it came from, for messages. */
+  file: string;
+  mysqlHost: string;
+  mysqlPort: number;
+  mysqlUser: string;
+  mysqlPass: string;
+  mysqlCharset: string;
+  pgHost: string;
+  pgPort: number;
+  pgUser: string;
+  pgPass: string;
+  pgDbname: string;
+  /** Absolute path. */
+  dataDir: string;
+  statsdHost: string | null;
+  statsdPort: number;
+  statsdPrefix: string;
+  serverId: number;
+  flavor: "mysql" | "mariadb";
+  skipNoPkTable: boolean;
+  concurrentSize: number;
+  concurrentAckWin: number;
+  sources: SourceConfig[];
+  rules: RuleConfig[];
+  // Extensions (not in the seed).
+  /** Flush a batch once it holds this many row changes. */
+  batchMaxRows: number;
+  /** Flush a non-empty batch at the latest this many milliseconds after its first change. */
+  batchMaxMs: number;
+  /** Identifies this sync in the PostgreSQL position table. */
+  syncId: string;
+  /** Schema of the position table in PostgreSQL. */
+  positionSchema: string;
+  logLevel: "debug" | "info" | "warn" | "error";
+}
+
+/** Environment variables that, when set, replace the passwords in the file. */
+export const PASSWORD_ENV = { mysql: "MYSQL_GP_SYNC_MYSQL_PASS", pg: "MYSQL_GP_SYNC_PG_PASS" };
+
+export const DEFAULT_CONFIG_FILE = "mysql-gp-sync.toml";
+
+type Table = Record<string, unknown>;
+
+/** Reads, parses and validates a config file. Throws ConfigError with a one-line message. */
+export async function loadConfig(
+  file: string,
+  env: Record<string, string | undefined> = Deno.env.toObject(),
+): Promise<Config> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) {
+      throw new ConfigError(
+        `${file}: config file not found (create one with "mysql-gp-sync init", or pass --config FILE)`,
+      );
+    }
+    throw new ConfigError(`${file}: cannot read config file: ${(err as Error).message}`);
+  }
+  return parseConfig(text, file, env);
+}
+
+/** Parses and validates config text; `file` names it in messages and anchors relative paths. */
+export function parseConfig(
+  text: string,
+  file: string,
+  env: Record<string, string | undefined> = {},
+): Config {
+  let doc: Table;
+  try {
+    doc = parse(text) as Table;
+  } catch (err) {
+    if (err instanceof TomlError) {
+      const reason = err.message.split("\n")[0].replace(/^Invalid TOML document: /, "");
+      throw new ConfigError(`${file}:${err.line}:${err.column}: invalid TOML: ${reason}`);
+    }
+    throw err;
+  }
+  return new Reader(doc, file).config(env);
+}
+
+const KNOWN_KEYS = new Set([
+  "mysql_addr",
+  "mysql_user",
+  "mysql_pass",
+  "mysql_charset",
+  "pg_host",
+  "pg_port",
+  "pg_user",
+  "pg_pass",
+  "pg_dbname",
+  "data_dir",
+  "statsd_host",
+  "statsd_port",
+  "statsd_prefix",
+  "server_id",
+  "flavor",
+  "skip_no_pk_table",
+  "concurrent_size",
+  "concurrent_ack_win",
+  "source",
+  "rule",
+  "batch_max_rows",
+  "batch_max_ms",
+  "sync_id",
+  "position_schema",
+  "log_level",
+]);
+
+/** Keys the Go ancestor (go-mysql-elasticsearch) accepted that mean nothing here; tolerated silently. */
+const ANCESTOR_KEYS = new Set(["bulk_size", "flush_bulk_time", "skip_master_data", "mysqldump"]);
+
+const SOURCE_KEYS = new Set(["schema", "tables"]);
+const RULE_KEYS = new Set(["schema", "table", "pg_schema", "pg_table"]);
+/** Elasticsearch-specific rule keys of the ancestor; tolerated so old files still load. */
+const ANCESTOR_RULE_KEYS = new Set(["index", "type", "parent", "id", "field", "filter"]);
+
+class Reader {
+  constructor(private readonly doc: Table, private readonly file: string) {}
+
+  fail(key: string, expected: string, got?: unknown): never {
+    const shown = got === undefined ? "" : `, got ${JSON.stringify(got)}`;
+    throw new ConfigError(`${this.file}: ${key}: expected ${expected}${shown}`);
+  }
+
+  string(table: Table, key: string, where: string, fallback?: string): string {
+    const value = table[key];
+    if (value === undefined) {
+      if (fallback !== undefined) return fallback;
+      this.fail(where + key, "a string (the key is required)");
+    }
+    if (typeof value !== "string") this.fail(where + key, "a string", value);
+    return value;
+  }
+
+  nonEmpty(table: Table, key: string, where: string, fallback?: string): string {
+    const value = this.string(table, key, where, fallback);
+    if (value.trim() === "") this.fail(where + key, "a non-empty string", value);
+    return value;
+  }
+
+  integer(key: string, min: number, max: number, fallback?: number): number {
+    const value = this.doc[key];
+    if (value === undefined) {
+      if (fallback !== undefined) return fallback;
+      this.fail(key, `an integer from ${min} to ${max} (the key is required)`);
+    }
+    const n = typeof value === "bigint" ? Number(value) : value;
+    if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > max) {
+      this.fail(key, `an integer from ${min} to ${max}`, typeof value === "bigint" ? n : value);
+    }
+    return n;
+  }
+
+  boolean(key: string, fallback: boolean): boolean {
+    const value = this.doc[key];
+    if (value === undefined) return fallback;
+    if (typeof value !== "boolean") this.fail(key, "true or false", value);
+    return value;
+  }
+
+  oneOf<T extends string>(key: string, choices: readonly T[], fallback: T): T {
+    const value = this.doc[key] ?? fallback;
+    if (typeof value !== "string" || !choices.includes(value.toLowerCase() as T)) {
+      this.fail(key, `one of ${choices.map((c) => `"${c}"`).join(", ")}`, value);
+    }
+    return value.toLowerCase() as T;
+  }
+
+  tables(key: string): Table[] {
+    const value = this.doc[key];
+    if (value === undefined) return [];
+    if (!Array.isArray(value) || value.some((v) => typeof v !== "object" || Array.isArray(v))) {
+      this.fail(key, `an array of tables ([[${key}]] sections)`);
+    }
+    return value as Table[];
+  }
+
+  address(): { host: string; port: number } {
+    const addr = this.nonEmpty(this.doc, "mysql_addr", "");
+    const match = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d+))?$/.exec(addr.trim());
+    const port = match?.[3] === undefined ? 3306 : Number(match[3]);
+    if (!match || port < 1 || port > 65535) {
+      this.fail("mysql_addr", '"host:port", e.g. "127.0.0.1:3306"', addr);
+    }
+    return { host: match[1] ?? match[2], port };
+  }
+
+  /** A misspelt key would otherwise be ignored silently, so unknown keys are errors. */
+  checkKeys(table: Table, known: Set<string>, tolerated: Set<string>, where: string): void {
+    for (const key of Object.keys(table)) {
+      if (!known.has(key) && !tolerated.has(key)) {
+        throw new ConfigError(
+          `${this.file}: ${where}unknown key "${key}" (check the spelling; the README lists every key)`,
+        );
+      }
+    }
+  }
+
+  config(env: Record<string, string | undefined>): Config {
+    const { doc, file } = this;
+    this.checkKeys(doc, KNOWN_KEYS, ANCESTOR_KEYS, "");
+    const { host, port } = this.address();
+    const sources = this.tables("source").map((s, i) => this.source(s, i));
+    if (sources.length === 0) {
+      throw new ConfigError(
+        `${file}: no [[source]] section: name at least one schema and its tables`,
+      );
+    }
+    const rules = this.tables("rule").map((r, i) => this.rule(r, i));
+    const statsdHost = this.string(doc, "statsd_host", "", "");
+    const configDir = file.includes("/") ? file.slice(0, file.lastIndexOf("/")) : ".";
+    const dataDir = this.nonEmpty(doc, "data_dir", "", "./var");
+    const concurrentSize = this.integer("concurrent_size", 1, 64, 1);
+    const serverId = this.integer("server_id", 1, 4294967295);
+    return {
+      file,
+      mysqlHost: host,
+      mysqlPort: port,
+      mysqlUser: this.nonEmpty(doc, "mysql_user", ""),
+      mysqlPass: env[PASSWORD_ENV.mysql] ?? this.string(doc, "mysql_pass", "", ""),
+      mysqlCharset: this.nonEmpty(doc, "mysql_charset", "", "utf8mb4"),
+      pgHost: this.nonEmpty(doc, "pg_host", ""),
+      pgPort: this.integer("pg_port", 1, 65535, 5432),
+      pgUser: this.nonEmpty(doc, "pg_user", ""),
+      pgPass: env[PASSWORD_ENV.pg] ?? this.string(doc, "pg_pass", "", ""),
+      pgDbname: this.nonEmpty(doc, "pg_dbname", ""),
+      dataDir: dataDir.startsWith("/") ? dataDir : resolvePath(configDir, dataDir),
+      statsdHost: statsdHost === "" ? null : statsdHost,
+      statsdPort: this.integer("statsd_port", 1, 65535, 8125),
+      statsdPrefix: this.string(doc, "statsd_prefix", "", "dbsync"),
+      serverId,
+      flavor: this.oneOf("flavor", ["mysql", "mariadb"] as const, "mysql"),
+      skipNoPkTable: this.boolean("skip_no_pk_table", false),
+      concurrentSize,
+      concurrentAckWin: this.integer("concurrent_ack_win", 1, 1_000_000, 2048),
+      sources,
+      rules,
+      batchMaxRows: this.integer("batch_max_rows", 1, 10_000_000, 50_000),
+      batchMaxMs: this.integer("batch_max_ms", 1, 60_000, 200),
+      syncId: this.nonEmpty(doc, "sync_id", "", String(serverId)),
+      positionSchema: this.nonEmpty(doc, "position_schema", "", "public"),
+      logLevel: this.oneOf("log_level", ["debug", "info", "warn", "error"] as const, "info"),
+    };
+  }
+
+  source(table: Table, index: number): SourceConfig {
+    const where = `[[source]] #${index + 1} `;
+    this.checkKeys(table, SOURCE_KEYS, new Set(), where);
+    const schema = this.nonEmpty(table, "schema", where);
+    const tables = table.tables;
+    if (
+      !Array.isArray(tables) || tables.length === 0 ||
+      tables.some((t) => typeof t !== "string" || t === "")
+    ) {
+      this.fail(where + "tables", 'a non-empty array of table names, e.g. ["t_user"]', tables);
+    }
+    return { schema, tables: tables as string[] };
+  }
+
+  rule(table: Table, index: number): RuleConfig {
+    const where = `[[rule]] #${index + 1} `;
+    this.checkKeys(table, RULE_KEYS, ANCESTOR_RULE_KEYS, where);
+    const tableName = this.nonEmpty(table, "table", where);
+    return {
+      schema: this.nonEmpty(table, "schema", where),
+      table: tableName,
+      pgSchema: this.nonEmpty(table, "pg_schema", where, "public"),
+      pgTable: this.nonEmpty(table, "pg_table", where, tableName),
+    };
+  }
+}
+
+function resolvePath(dir: string, path: string): string {
+  const base = dir.startsWith("/") ? dir : `${Deno.cwd()}/${dir}`;
+  const parts: string[] = [];
+  for (const part of `${base}/${path}`.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") parts.pop();
+    else parts.push(part);
+  }
+  return "/" + parts.join("/");
+}

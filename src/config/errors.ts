@@ -1,0 +1,18 @@
+/**
+ * A mistake the user can fix: bad config, bad arguments, unreachable server.
+ * The CLI prints only the message (one line, no stack trace) and exits with `exitCode`.
+ */
+export class UserError extends Error {
+  constructor(message: string, readonly exitCode = 2) {
+    super(message);
+    this.name = "UserError";
+  }
+}
+
+/** Problem with the configuration file; always exit code 2. */
+export class ConfigError extends UserError {
+  constructor(message: string) {
+    super(message, 2);
+    this.name = "ConfigError";
+  }
+}

@@ -1,0 +1,54 @@
+import { parse, TomlError } from "smol-toml";
+import { UserError } from "../config/errors.ts";
+import type { BinlogPosition } from "./position.ts";
+
+/** Path of the seed's position file inside data_dir. */
+export function masterInfoPath(dataDir: string): string {
+  return `${dataDir}/master.info`;
+}
+
+/** Reads `master.info` (`bin_name = "..."`, `bin_pos = N`); null when the file does not exist. */
+export async function readMasterInfo(dataDir: string): Promise<BinlogPosition | null> {
+  const path = masterInfoPath(dataDir);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return null;
+    throw new UserError(`${path}: cannot read: ${(err as Error).message}`);
+  }
+  if (text.trim() === "") return null;
+  let doc: Record<string, unknown>;
+  try {
+    doc = parse(text);
+  } catch (err) {
+    const where = err instanceof TomlError ? `:${err.line}` : "";
+    throw new UserError(
+      `${path}${where}: not in the form bin_name = "mysql-bin.000005" / bin_pos = 708735 (fix it or use "pos set")`,
+    );
+  }
+  const file = doc.bin_name;
+  const pos = typeof doc.bin_pos === "bigint" ? Number(doc.bin_pos) : doc.bin_pos;
+  if (typeof file !== "string" || file === "" || typeof pos !== "number" || pos < 4) {
+    throw new UserError(
+      `${path}: needs bin_name (a binlog file name) and bin_pos (an offset of at least 4); fix it or use "pos set"`,
+    );
+  }
+  return { file, pos };
+}
+
+/** Writes `master.info` in the seed's format, atomically (a crash leaves the old or the new file). */
+export async function writeMasterInfo(dataDir: string, position: BinlogPosition): Promise<void> {
+  await Deno.mkdir(dataDir, { recursive: true });
+  const path = masterInfoPath(dataDir);
+  const temp = `${path}.tmp`;
+  const text = `bin_name = ${JSON.stringify(position.file)}\nbin_pos = ${position.pos}\n`;
+  const file = await Deno.open(temp, { write: true, create: true, truncate: true });
+  try {
+    await file.write(new TextEncoder().encode(text));
+    await file.sync();
+  } finally {
+    file.close();
+  }
+  await Deno.rename(temp, path);
+}

@@ -1,0 +1,120 @@
+import type { BinlogPosition } from "../offsets/position.ts";
+import type { Row, RowsChange, SourceTransaction } from "../source/binlog.ts";
+import type { RowEncoder, TablePlan } from "./plan.ts";
+
+/** The final state of one key within a batch: the row to hold, or `null` for "deleted". */
+export type FinalState = (string | null)[] | null;
+
+/** One table's share of a batch: the last state of every key it touched. */
+export class TableBatch {
+  /** Key (text of the key fields) to final state; Map keeps first-touch order. */
+  readonly states = new Map<string, FinalState>();
+
+  constructor(readonly plan: TablePlan, readonly encoder: RowEncoder) {}
+
+  /** Number of rows the apply writes into staging. */
+  get size(): number {
+    return this.states.size;
+  }
+
+  /** Key fields of a state entry, reconstructed from its key text. */
+  keyFields(key: string): string[] {
+    return JSON.parse(key);
+  }
+
+  /** Records the row image `after` as the final state of its key. */
+  upsert(after: Row): void {
+    const fields = this.encoder.encode(after);
+    this.#set(JSON.stringify(this.encoder.keyIndexes.map((i) => fields[i])), fields);
+  }
+
+  /** Records the key of the row image `before` as deleted. */
+  remove(before: Row): void {
+    this.#set(JSON.stringify(this.encoder.encodeKey(before)), null);
+  }
+
+  /** An UPDATE: a changed key deletes the old one, then the new image is the final state. */
+  update(before: Row, after: Row): void {
+    const fields = this.encoder.encode(after);
+    const newKey = JSON.stringify(this.encoder.keyIndexes.map((i) => fields[i]));
+    const oldKey = JSON.stringify(this.encoder.encodeKey(before));
+    if (oldKey !== newKey) this.#set(oldKey, null);
+    this.#set(newKey, fields);
+  }
+
+  #set(key: string, state: FinalState): void {
+    // Re-inserting moves the key to the end, so apply order follows the last change.
+    this.states.delete(key);
+    this.states.set(key, state);
+  }
+}
+
+/**
+ * Whole source transactions merged into the final state per (table, key).
+ *
+ * Applying a batch means: delete every touched key from the target, then insert the final row of
+ * every key that still exists. That gives the same table state however often it is repeated, so
+ * replaying a batch after a crash is harmless.
+ */
+export class Batch {
+  readonly tables = new Map<TablePlan, TableBatch>();
+  /** Row changes read from the binlog into this batch (before merging). */
+  changes = 0;
+  transactions = 0;
+  /** When the first transaction was added (ms since epoch, local clock). */
+  startedAt = 0;
+  /** Where reading resumes once this batch is applied. */
+  position: BinlogPosition | null = null;
+  gtid: string | null = null;
+  /** Source commit time of the last transaction (ms since epoch). */
+  sourceTimestamp = 0;
+
+  get empty(): boolean {
+    return this.transactions === 0;
+  }
+
+  /** True if adding `tx` would put rows of a different column layout beside existing ones. */
+  conflicts(
+    tx: SourceTransaction,
+    planFor: (change: RowsChange) => TablePlan | undefined,
+  ): boolean {
+    for (const change of tx.changes) {
+      const plan = planFor(change);
+      if (!plan) continue;
+      const existing = this.tables.get(plan);
+      if (existing && existing.encoder !== plan.encoderFor(change.table.columns)) return true;
+    }
+    return false;
+  }
+
+  /** Merges a committed transaction into the batch. */
+  add(tx: SourceTransaction, planFor: (change: RowsChange) => TablePlan | undefined): void {
+    if (this.transactions === 0) this.startedAt = Date.now();
+    this.transactions++;
+    this.changes += tx.rowCount;
+    this.position = tx.position;
+    this.gtid = tx.gtid ?? null;
+    this.sourceTimestamp = tx.timestamp;
+    for (const change of tx.changes) {
+      const plan = planFor(change);
+      if (!plan) continue;
+      const encoder = plan.encoderFor(change.table.columns);
+      let table = this.tables.get(plan);
+      if (!table) {
+        table = new TableBatch(plan, encoder);
+        this.tables.set(plan, table);
+      }
+      switch (change.kind) {
+        case "insert":
+          for (const row of change.rows) table.upsert(row);
+          break;
+        case "delete":
+          for (const row of change.rows) table.remove(row);
+          break;
+        case "update":
+          for (const { before, after } of change.rows) table.update(before, after);
+          break;
+      }
+    }
+  }
+}

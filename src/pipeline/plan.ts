@@ -1,0 +1,113 @@
+import type { ColumnSchema } from "@vlasky/zongji";
+import { makeEncoder } from "../convert/encode.ts";
+import { pgTypeFor } from "../convert/mapping.ts";
+import { quoteIdent } from "../convert/ident.ts";
+import { type LossKind, type SourceColumn, sourceColumnsFromSchema } from "../convert/types.ts";
+import { UserError } from "../config/errors.ts";
+import type { Row } from "../source/binlog.ts";
+import type { TargetTable } from "../sink/target.ts";
+import type { Route } from "./routes.ts";
+
+/** Called when a value had to be changed to fit PostgreSQL (a zero date, a NUL byte). */
+export type LossReporter = (what: LossKind, table: string, column: string) => void;
+
+/** Turns rows of one column layout into PostgreSQL text fields, in `columns` order. */
+export interface RowEncoder {
+  /** Identifies the source column layout the encoder was built for. */
+  layout: string;
+  /** Target columns filled, in field order. */
+  columns: string[];
+  /** Positions of the key columns within `columns`. */
+  keyIndexes: number[];
+  encode(row: Row): (string | null)[];
+  /** Only the key fields, for before-images whose other columns do not matter. */
+  encodeKey(row: Row): (string | null)[];
+}
+
+/** Everything needed to move one source table's rows into its target table. */
+export class TablePlan {
+  #encoders = new Map<string, RowEncoder>();
+  #last: { columns: ColumnSchema[]; encoder: RowEncoder } | null = null;
+
+  constructor(
+    readonly route: Route,
+    readonly target: TargetTable,
+    private readonly onLoss: LossReporter,
+  ) {}
+
+  /** `schema.table` of the source, for messages. */
+  get sourceName(): string {
+    return `${this.route.source.schema}.${this.route.source.table}`;
+  }
+
+  /** `"schema"."table"` of the target. */
+  get targetName(): string {
+    return `${quoteIdent(this.target.schema)}.${quoteIdent(this.target.table)}`;
+  }
+
+  /** The encoder for rows written with this column layout (built once per layout). */
+  encoderFor(columns: ColumnSchema[]): RowEncoder {
+    if (this.#last?.columns === columns) return this.#last.encoder;
+    const layout = columns.map((c) => `${c.COLUMN_NAME}\u0000${c.COLUMN_TYPE}`).join("\u0001");
+    let encoder = this.#encoders.get(layout);
+    if (!encoder) {
+      encoder = this.#build(sourceColumnsFromSchema(columns), layout);
+      this.#encoders.set(layout, encoder);
+    }
+    this.#last = { columns, encoder };
+    return encoder;
+  }
+
+  #build(sources: SourceColumn[], layout: string): RowEncoder {
+    const byName = new Map(this.target.columns.map((c) => [c.name, c]));
+    const byLowerName = new Map(this.target.columns.map((c) => [c.name.toLowerCase(), c]));
+    const names: string[] = [];
+    const targetNames: string[] = [];
+    const encoders: ((value: unknown) => string | null)[] = [];
+    for (const source of sources) {
+      const target = byName.get(source.name) ?? byLowerName.get(source.name.toLowerCase());
+      if (!target) {
+        throw new UserError(
+          `column "${source.name}" of MySQL table ${this.sourceName} has no column in PostgreSQL table ` +
+            `${this.target.schema}.${this.target.table}; add it: ALTER TABLE ${this.targetName} ` +
+            `ADD COLUMN ${quoteIdent(source.name)} ${pgTypeFor(source)}`,
+          1,
+        );
+      }
+      names.push(source.name);
+      targetNames.push(target.name);
+      encoders.push(
+        makeEncoder(
+          source,
+          target,
+          (what: LossKind) => this.onLoss(what, this.sourceName, source.name),
+        ),
+      );
+    }
+    const keyIndexes = this.route.source.primaryKey.map((key) => {
+      const index = names.findIndex((n) => n.toLowerCase() === key.toLowerCase());
+      if (index < 0) {
+        throw new UserError(
+          `the binlog rows of ${this.sourceName} lack primary key column "${key}"; ` +
+            `set binlog_row_image=FULL on the source`,
+          1,
+        );
+      }
+      return index;
+    });
+    const count = names.length;
+    return {
+      layout,
+      columns: targetNames,
+      keyIndexes,
+      encode(row: Row): (string | null)[] {
+        const fields = new Array<string | null>(count);
+        for (let i = 0; i < count; i++) fields[i] = encoders[i](row[names[i]]);
+        return fields;
+      },
+      encodeKey(row: Row): (string | null)[] {
+        return keyIndexes.map((i) => encoders[i](row[names[i]]));
+      },
+    };
+  }
+}

@@ -1,0 +1,340 @@
+import type { Config } from "../config/config.ts";
+import { UserError } from "../config/errors.ts";
+import { qualified } from "../convert/ident.ts";
+import { errorMessage, type Logger } from "../observe/log.ts";
+import { writeMasterInfo } from "../offsets/master_info.ts";
+import { type BinlogPosition, formatPosition } from "../offsets/position.ts";
+import { BinlogReader, type RowsChange, type SourceTransaction } from "../source/binlog.ts";
+import { resolveSourceTables } from "../source/catalog.ts";
+import { connectSource, describeMySqlError, type SourceConnection } from "../source/mysql.ts";
+import { PositionStore } from "../sink/position_store.ts";
+import { connectTarget, describePgError, type Sql } from "../sink/postgres.ts";
+import { describeTarget } from "../sink/target.ts";
+import { BatchWriter } from "../sink/writer.ts";
+import { Batch } from "./batch.ts";
+import { type LossReporter, TablePlan } from "./plan.ts";
+import { binlogFilter, buildRoutes, type Route, tableKey } from "./routes.ts";
+import { startPosition } from "./start_position.ts";
+
+/** Counters a running sync keeps; read by logs and status. */
+export interface SyncStats {
+  appliedPosition: BinlogPosition | null;
+  appliedAt: number;
+  /** Source commit time of the newest applied transaction (ms since epoch). */
+  appliedSourceTime: number;
+  rowsApplied: number;
+  transactionsApplied: number;
+  batchesApplied: number;
+  perTable: Map<string, number>;
+  lastError: string | null;
+  valuesAltered: number;
+}
+
+export function newStats(): SyncStats {
+  return {
+    appliedPosition: null,
+    appliedAt: 0,
+    appliedSourceTime: 0,
+    rowsApplied: 0,
+    transactionsApplied: 0,
+    batchesApplied: 0,
+    perTable: new Map(),
+    lastError: null,
+    valuesAltered: 0,
+  };
+}
+
+/** Pause between reconnect attempts grows to this. */
+const MAX_BACKOFF_MS = 30_000;
+/** Position-only commits (binlog traffic for tables we do not follow) at most this often. */
+const IDLE_POSITION_MS = 1_000;
+
+/**
+ * Follows the binlog into PostgreSQL until `signal` aborts. Connection losses on either side are
+ * retried with backoff from the last committed position; problems only the user can fix are thrown
+ * as UserError when they show up at start, and retried (logged as ERROR) when they appear later.
+ */
+export async function replicate(
+  config: Config,
+  log: Logger,
+  signal: AbortSignal,
+  stats: SyncStats = newStats(),
+): Promise<void> {
+  let attempt = 0;
+  let streamed = false;
+  while (!signal.aborted) {
+    const session = new Session(config, log, signal, stats);
+    try {
+      await session.run(() => {
+        streamed = true;
+        attempt = 0;
+      });
+      return;
+    } catch (err) {
+      const message = errorMessage(err);
+      stats.lastError = message;
+      if (!streamed && err instanceof UserError) throw err;
+      attempt++;
+      const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(attempt, 6));
+      log.error(
+        `${message}; retrying in ${Math.round(delay / 1000)}s from the last applied position`,
+      );
+      await sleep(delay, signal);
+    } finally {
+      await session.close();
+    }
+  }
+}
+
+class Session {
+  #sql: Sql | null = null;
+  #source: SourceConnection | null = null;
+  #reader: BinlogReader | null = null;
+  #plans = new Map<string, TablePlan>();
+  #routes = new Map<string, Route>();
+  #reportedLoss = new Set<string>();
+
+  constructor(
+    private readonly config: Config,
+    private readonly log: Logger,
+    private readonly signal: AbortSignal,
+    private readonly stats: SyncStats,
+  ) {}
+
+  async run(onStreaming: () => void): Promise<void> {
+    const { config, log } = this;
+    const sql = this.#sql = await connectTarget(config).catch((err) => {
+      throw describePgError(err, config);
+    });
+    const source = this.#source = await connectSource(config);
+    const store = new PositionStore(config.positionSchema, config.syncId);
+    await store.ensure(sql);
+    await this.#loadRoutes(source, sql);
+    const from = await startPosition(config.dataDir, store, sql, source, log);
+    // The query connection is not needed while streaming; zongji keeps its own.
+    await source.end();
+    this.#source = null;
+    const reader = this.#reader = new BinlogReader(config);
+    await reader.start(from, binlogFilter(this.#routes));
+    log.info(`streaming from ${formatPosition(from)} (${this.#routes.size} tables)`);
+    onStreaming();
+    await this.#stream(reader, new BatchWriter(sql, store));
+  }
+
+  async close(): Promise<void> {
+    this.#reader?.stop();
+    await this.#source?.end().catch(() => {});
+    await this.#sql?.end({ timeout: 5 }).catch(() => {});
+  }
+
+  async #loadRoutes(source: SourceConnection, sql: Sql): Promise<void> {
+    const { config, log } = this;
+    const found = await resolveSourceTables(source, config.sources).catch((err) => {
+      throw describeMySqlError(err, config);
+    });
+    if (found.missing.length > 0) {
+      throw new UserError(
+        `${config.file}: [[source]] names tables that do not exist in MySQL: ${
+          found.missing.join(", ")
+        }`,
+      );
+    }
+    const tables = found.tables.filter((t) => {
+      if (t.primaryKey.length > 0) return true;
+      if (config.skipNoPkTable) {
+        log.warn(
+          `skipping ${t.schema}.${t.table}: it has no primary key (skip_no_pk_table = true)`,
+        );
+        return false;
+      }
+      throw new UserError(
+        `MySQL table ${t.schema}.${t.table} has no primary key; add one, or set skip_no_pk_table = true in ${config.file}`,
+      );
+    });
+    this.#routes = buildRoutes(tables, config.rules);
+    this.#plans.clear();
+    for (const [key, route] of this.#routes) {
+      const target = await describeTarget(sql, route.pgSchema, route.pgTable);
+      if (!target) {
+        throw new UserError(
+          `PostgreSQL table ${route.pgSchema}.${route.pgTable} (target of MySQL ${route.source.schema}.` +
+            `${route.source.table}) does not exist in database ${config.pgDbname}; create it first ` +
+            `(or load it with "mysql-gp-sync snapshot")`,
+        );
+      }
+      this.#plans.set(key, new TablePlan(route, target, this.#reportLoss));
+    }
+  }
+
+  #reportLoss: LossReporter = (what, table, column) => {
+    this.stats.valuesAltered++;
+    const key = `${what}\u0000${table}\u0000${column}`;
+    if (this.#reportedLoss.has(key)) return;
+    this.#reportedLoss.add(key);
+    this.log.warn(
+      what === "zero-date"
+        ? `${table}.${column}: zero date stored as NULL (PostgreSQL has no zero date); further ones are counted, not logged`
+        : `${table}.${column}: NUL byte removed from text (PostgreSQL text cannot hold it); further ones are counted, not logged`,
+    );
+  };
+
+  #planFor = (change: RowsChange): TablePlan | undefined =>
+    this.#plans.get(tableKey(change.table.schema, change.table.table));
+
+  async #stream(reader: BinlogReader, writer: BatchWriter): Promise<void> {
+    const { config, signal } = this;
+    let batch = new Batch();
+    let inflight: Promise<void> = Promise.resolve();
+    let failure: unknown = null;
+    const flush = async () => {
+      const full = batch;
+      batch = new Batch();
+      await inflight;
+      if (failure) throw failure;
+      inflight = this.#apply(writer, full).catch((err) => {
+        failure = err;
+      });
+    };
+    const onAbort = () => reader.stop();
+    signal.addEventListener("abort", onAbort);
+    try {
+      while (true) {
+        if (failure) throw failure;
+        const limit = batch.tables.size > 0 ? config.batchMaxMs : IDLE_POSITION_MS;
+        const wait = batch.empty
+          ? IDLE_POSITION_MS
+          : Math.max(0, batch.startedAt + limit - Date.now());
+        let tx: SourceTransaction | null;
+        try {
+          tx = await reader.next(signal.aborted ? 0 : wait);
+        } catch (err) {
+          // Apply what was read completely before giving up the session.
+          await flush();
+          await inflight;
+          throw err;
+        }
+        if (tx === null && signal.aborted) break;
+        if (tx) {
+          if (tx.statement) {
+            await flush();
+            await inflight;
+            await this.#onStatement(writer, tx);
+          } else {
+            if (batch.conflicts(tx, this.#planFor)) await flush();
+            batch.add(tx, this.#planFor);
+          }
+        }
+        if (
+          !batch.empty &&
+          (batch.changes >= config.batchMaxRows ||
+            Date.now() - batch.startedAt >=
+              (batch.tables.size > 0 ? config.batchMaxMs : IDLE_POSITION_MS))
+        ) {
+          await flush();
+        }
+      }
+      await flush();
+      await inflight;
+      if (failure) throw failure;
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
+  }
+
+  async #apply(writer: BatchWriter, batch: Batch): Promise<void> {
+    if (batch.empty || batch.position === null) return;
+    await writer.apply(batch);
+    this.#recordApplied(batch);
+    for (const table of batch.tables.values()) {
+      const name = table.plan.sourceName;
+      this.stats.perTable.set(name, (this.stats.perTable.get(name) ?? 0) + table.size);
+    }
+    await writeMasterInfo(this.config.dataDir, batch.position);
+  }
+
+  #recordApplied(batch: Batch): void {
+    const { stats } = this;
+    stats.appliedPosition = batch.position;
+    stats.appliedAt = Date.now();
+    stats.appliedSourceTime = batch.sourceTimestamp;
+    stats.rowsApplied += batch.changes;
+    stats.transactionsApplied += batch.transactions;
+    stats.batchesApplied++;
+    this.log.debug(
+      `applied ${batch.changes} row changes in ${batch.transactions} transactions up to ${
+        formatPosition(batch.position!)
+      }`,
+    );
+  }
+
+  /** A standalone statement (DDL): TRUNCATE of a followed table is replayed; others are logged. */
+  async #onStatement(writer: BatchWriter, tx: SourceTransaction): Promise<void> {
+    const statement = tx.statement!;
+    const batch = new Batch();
+    batch.add({ ...tx, changes: [], rowCount: 0 }, this.#planFor);
+    const touched = this.#followedTablesIn(statement.schema, statement.sql);
+    const truncate = /^\s*TRUNCATE\b/i.test(statement.sql);
+    if (truncate && touched.length > 0) {
+      for (const plan of touched) {
+        await writer.truncate(plan.targetName, batch);
+        this.log.info(
+          `TRUNCATE of ${plan.sourceName} applied to ${
+            qualified(plan.target.schema, plan.target.table)
+          }`,
+        );
+      }
+    } else {
+      if (touched.length > 0) {
+        this.log.warn(
+          `DDL on followed table(s) ${
+            touched.map((p) => p.sourceName).join(", ")
+          } is not replayed: ` +
+            `${statement.sql.slice(0, 200)}; change the PostgreSQL table to match if needed`,
+        );
+        await this.#refreshTargets(touched);
+      }
+      await writer.apply(batch);
+    }
+    this.#recordApplied(batch);
+    await writeMasterInfo(this.config.dataDir, batch.position!);
+  }
+
+  /** Followed tables whose name appears in a statement (a cheap scan, good enough to decide on a refresh). */
+  #followedTablesIn(defaultSchema: string, sql: string): TablePlan[] {
+    const text = sql.replace(/`/g, "").toLowerCase();
+    return [...this.#plans.values()].filter((plan) => {
+      const { schema, table } = plan.route.source;
+      const name = table.toLowerCase();
+      const pattern = new RegExp(
+        `(^|[^\\w$.])(${escapeRegExp(schema.toLowerCase())}\\.)?${escapeRegExp(name)}($|[^\\w$])`,
+      );
+      const match = pattern.exec(text);
+      return match !== null && (match[2] !== undefined || schema === defaultSchema);
+    });
+  }
+
+  async #refreshTargets(plans: TablePlan[]): Promise<void> {
+    for (const plan of plans) {
+      const target = await describeTarget(this.#sql!, plan.target.schema, plan.target.table);
+      if (!target) continue;
+      const key = tableKey(plan.route.source.schema, plan.route.source.table);
+      this.#plans.set(key, new TablePlan(plan.route, target, this.#reportLoss));
+    }
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done);
+  });
+}

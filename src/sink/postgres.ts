@@ -1,0 +1,75 @@
+import postgres from "postgres";
+import type { Config } from "../config/config.ts";
+import { UserError } from "../config/errors.ts";
+
+/** A PostgreSQL client (postgres.js). */
+export type Sql = postgres.Sql;
+
+/** Anything that runs queries: a client or an open transaction. */
+export type Queryable = postgres.Sql | postgres.TransactionSql;
+
+/** Opens a client with `max` connections and checks that it can log in. */
+export async function connectTarget(config: Config, max = 1): Promise<Sql> {
+  const sql = postgres({
+    host: config.pgHost,
+    port: config.pgPort,
+    user: config.pgUser,
+    password: config.pgPass,
+    database: config.pgDbname,
+    max,
+    connect_timeout: 10,
+    idle_timeout: 0,
+    onnotice: () => {},
+    connection: { application_name: "mysql-gp-sync" },
+  });
+  try {
+    await sql`SELECT 1`;
+  } catch (err) {
+    await sql.end({ timeout: 1 }).catch(() => {});
+    throw describePgError(err, config);
+  }
+  return sql;
+}
+
+interface PgErrorShape {
+  code?: string;
+  message?: string;
+}
+
+/** Turns a driver error into a one-line message that names the setting to check. */
+export function describePgError(err: unknown, config: Config): Error {
+  const e = err as PgErrorShape;
+  const where =
+    `PostgreSQL at ${config.pgHost}:${config.pgPort} (pg_host/pg_port in ${config.file})`;
+  switch (e.code) {
+    case "ECONNREFUSED":
+      return new UserError(`cannot connect to ${where}: connection refused; is the server up?`, 1);
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return new UserError(`cannot connect to ${where}: unknown host`, 1);
+    case "CONNECT_TIMEOUT":
+    case "ETIMEDOUT":
+      return new UserError(`cannot connect to ${where}: timed out`, 1);
+    case "28P01":
+    case "28000":
+      return new UserError(
+        `${where}: login refused for user "${config.pgUser}" (check pg_user and pg_pass): ${e.message}`,
+        1,
+      );
+    case "3D000":
+      return new UserError(
+        `${where}: database "${config.pgDbname}" does not exist (check pg_dbname)`,
+        1,
+      );
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/** True for errors that mean the connection is gone or the server is restarting (worth retrying). */
+export function isTargetConnectionLoss(err: unknown): boolean {
+  const code = (err as PgErrorShape).code ?? "";
+  return code === "CONNECTION_CLOSED" || code === "CONNECTION_ENDED" ||
+    code === "CONNECTION_DESTROYED" || code === "ECONNREFUSED" || code === "ECONNRESET" ||
+    code === "EPIPE" || code === "CONNECT_TIMEOUT" || code === "57P01" || code === "57P02" ||
+    code === "57P03" || code === "08006" || code === "08003" || code === "08001";
+}

@@ -1,0 +1,27 @@
+import type { TargetColumn } from "../convert/types.ts";
+import type { Sql } from "./postgres.ts";
+
+/** A PostgreSQL table as its catalog describes it now. */
+export interface TargetTable {
+  schema: string;
+  table: string;
+  columns: TargetColumn[];
+}
+
+/** Reads the columns of `schema.table`; null when there is no such table. */
+export async function describeTarget(
+  sql: Sql,
+  schema: string,
+  table: string,
+): Promise<TargetTable | null> {
+  const rows = await sql<{ name: string; type: string }[]>`
+    SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type
+      FROM pg_catalog.pg_attribute a
+      JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = ${schema} AND c.relname = ${table}
+       AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+     ORDER BY a.attnum`;
+  if (rows.length === 0) return null;
+  return { schema, table, columns: rows.map((r) => ({ name: r.name, type: r.type })) };
+}
