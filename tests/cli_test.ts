@@ -32,7 +32,7 @@ schema = "s"
 tables = ["t"]
 `;
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
@@ -72,7 +72,7 @@ Deno.test("config mistakes: one line naming file and key, exit 2", async () => {
 });
 
 Deno.test("unreachable servers: one line naming the setting, exit 1", async () => {
-  const deadPort = await freePort();
+  const deadPort = freePort();
   const file = await tempConfig(MINIMAL(deadPort, deadPort));
   const result = await runCli(["run", "-c", file]);
   assertEquals(result.code, 1);

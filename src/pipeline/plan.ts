@@ -76,13 +76,17 @@ export class TablePlan {
       }
       names.push(source.name);
       targetNames.push(target.name);
-      encoders.push(
-        makeEncoder(
-          source,
-          target,
-          (what: LossKind) => this.onLoss(what, this.sourceName, source.name),
-        ),
-      );
+      try {
+        const report = (what: LossKind) => this.onLoss(what, this.sourceName, source.name);
+        encoders.push(makeEncoder(source, target, report));
+      } catch (err) {
+        throw new UserError(
+          `MySQL ${this.sourceName}.${source.name} (${source.columnType}) cannot be written to ` +
+            `PostgreSQL ${this.target.schema}.${this.target.table}.${target.name} (${target.type}): ` +
+            (err as Error).message,
+          1,
+        );
+      }
     }
     const keyIndexes = this.route.source.primaryKey.map((key) => {
       const index = names.findIndex((n) => n.toLowerCase() === key.toLowerCase());

@@ -5,7 +5,12 @@ import { errorMessage, type Logger } from "../observe/log.ts";
 import { writeMasterInfo } from "../offsets/master_info.ts";
 import { type BinlogPosition, formatPosition } from "../offsets/position.ts";
 import { BinlogReader, type RowsChange, type SourceTransaction } from "../source/binlog.ts";
-import { resolveSourceTables } from "../source/catalog.ts";
+import {
+  catalogLookup,
+  loadColumns,
+  resolveSourceTables,
+  type SourceTable,
+} from "../source/catalog.ts";
 import { connectSource, describeMySqlError, type SourceConnection } from "../source/mysql.ts";
 import { PositionStore } from "../sink/position_store.ts";
 import { connectTarget, describePgError, type Sql } from "../sink/postgres.ts";
@@ -92,6 +97,7 @@ class Session {
   #reader: BinlogReader | null = null;
   #plans = new Map<string, TablePlan>();
   #routes = new Map<string, Route>();
+  #tables: SourceTable[] = [];
   #reportedLoss = new Set<string>();
 
   constructor(
@@ -114,7 +120,7 @@ class Session {
     // The query connection is not needed while streaming; zongji keeps its own.
     await source.end();
     this.#source = null;
-    const reader = this.#reader = new BinlogReader(config);
+    const reader = this.#reader = new BinlogReader(config, catalogLookup(this.#tables));
     await reader.start(from, binlogFilter(this.#routes));
     log.info(`streaming from ${formatPosition(from)} (${this.#routes.size} tables)`);
     onStreaming();
@@ -151,6 +157,8 @@ class Session {
         `MySQL table ${t.schema}.${t.table} has no primary key; add one, or set skip_no_pk_table = true in ${config.file}`,
       );
     });
+    await loadColumns(source, tables);
+    this.#tables = tables;
     this.#routes = buildRoutes(tables, config.rules);
     this.#plans.clear();
     for (const [key, route] of this.#routes) {

@@ -7,6 +7,12 @@ import ZongJi, {
   type WriteRowsEvent,
 } from "@vlasky/zongji";
 import type { Config } from "../config/config.ts";
+import {
+  type CatalogLookup,
+  patchTableMap,
+  type TableMapEventLike,
+  type ZongJiLike,
+} from "../convert/zongji.ts";
 import { UserError } from "../config/errors.ts";
 import type { BinlogPosition } from "../offsets/position.ts";
 import { sourceOptions } from "./mysql.ts";
@@ -82,7 +88,11 @@ export class BinlogReader {
   /** Time of the newest event seen, including heartbeats (ms since epoch). */
   lastEventAt = 0;
 
-  constructor(private readonly config: Config, options: { highWaterRows?: number } = {}) {
+  constructor(
+    private readonly config: Config,
+    private readonly catalog: CatalogLookup,
+    options: { highWaterRows?: number } = {},
+  ) {
     this.#highWater = options.highWaterRows ?? DEFAULT_HIGH_WATER_ROWS;
     this.#zongji = new ZongJi(sourceOptions(config));
     this.#zongji.on("binlog", (event) => {
@@ -162,6 +172,14 @@ export class BinlogReader {
     switch (event.getEventName()) {
       case "rotate":
         this.#file = (event as { binlogName: string }).binlogName;
+        return;
+      case "tablemap":
+        // Before zongji decodes the rows that use it: raw bytes for text, repaired charsets.
+        patchTableMap(
+          this.#zongji as unknown as ZongJiLike,
+          event as unknown as TableMapEventLike,
+          this.catalog,
+        );
         return;
       case "gtid":
       case "anonymousgtid":

@@ -1,5 +1,12 @@
 import type { SourceConfig } from "../config/config.ts";
-import type { SourceConnection } from "./mysql.ts";
+import type { CatalogLookup } from "../convert/zongji.ts";
+import {
+  type InformationSchemaColumn,
+  informationSchemaColumnsSql,
+  type SourceColumn,
+  sourceColumnsFromInformationSchema,
+} from "../convert/types.ts";
+import { isMariaDb, type SourceConnection } from "./mysql.ts";
 
 /** A source table as the catalog describes it now. */
 export interface SourceTable {
@@ -7,6 +14,8 @@ export interface SourceTable {
   table: string;
   /** Primary key columns in key order; empty when the table has none. */
   primaryKey: string[];
+  /** Columns in table order (filled by `loadColumns`). */
+  columns: SourceColumn[];
 }
 
 /** Lists the tables `[[source]]` names (with `*` expanded), in config order. Missing ones are reported. */
@@ -30,7 +39,7 @@ export async function resolveSourceTables(
     const key = `${row.s}.${row.t}`;
     let entry = known.get(key);
     if (!entry) {
-      entry = { schema: row.s, table: row.t, primaryKey: [] };
+      entry = { schema: row.s, table: row.t, primaryKey: [], columns: [] };
       known.set(key, entry);
     }
     if (row.c !== null) entry.primaryKey.push(row.c);
@@ -57,4 +66,29 @@ export async function resolveSourceTables(
     }
   }
   return { tables, missing };
+}
+
+/** Fills `columns` of each table from INFORMATION_SCHEMA. */
+export async function loadColumns(connection: SourceConnection, tables: SourceTable[]) {
+  const sql = informationSchemaColumnsSql((await isMariaDb(connection)) ? "mariadb" : "mysql");
+  for (const table of tables) {
+    const [rows] = await connection.query(sql, [table.schema, table.table]);
+    table.columns = sourceColumnsFromInformationSchema(rows as InformationSchemaColumn[]);
+  }
+}
+
+/**
+ * The catalog as a lookup for the binlog decoder: it fills in what row-event metadata lacks
+ * (declared JSON/UUID types, charsets zongji drops). It describes the tables as they are now,
+ * which is only used for columns whose storage matches.
+ */
+export function catalogLookup(tables: SourceTable[]): CatalogLookup {
+  const byTable = new Map<string, Map<string, SourceColumn>>();
+  for (const table of tables) {
+    byTable.set(
+      `${table.schema}\u0000${table.table}`,
+      new Map(table.columns.map((c) => [c.name, c])),
+    );
+  }
+  return (schema, table, column) => byTable.get(`${schema}\u0000${table}`)?.get(column);
 }

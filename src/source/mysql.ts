@@ -1,36 +1,26 @@
 import mysql from "mysql2/promise";
 import type { Config } from "../config/config.ts";
 import { UserError } from "../config/errors.ts";
+import { SOURCE_CONNECTION_OPTIONS, SOURCE_SESSION_STATEMENTS } from "../convert/source.ts";
 
 /** A connection to the source for catalog and data queries. */
 export type SourceConnection = mysql.Connection;
 
 /**
- * Connection options shared by every source connection, binlog included, so that a value decoded
- * from a row event and the same value read by SELECT come out identical: exact decimals and big
- * integers as strings, dates as written (no Date objects, which drop microseconds and zero dates),
- * TIMESTAMP rendered in UTC.
+ * Options for every source connection, the binlog's included, so that a value decoded from a row
+ * event and the same value read by SELECT come out identical (see SOURCE_CONNECTION_OPTIONS).
+ * `mysql_charset` is not used for the connection: values are decoded in each column's own charset
+ * and results always travel as utf8mb4, which no character can fall out of.
  */
 export function sourceOptions(config: Config): mysql.ConnectionOptions {
   return {
+    ...SOURCE_CONNECTION_OPTIONS,
     host: config.mysqlHost,
     port: config.mysqlPort,
     user: config.mysqlUser,
     password: config.mysqlPass,
-    charset: connectionCharset(config.mysqlCharset),
-    dateStrings: true,
-    supportBigNumbers: true,
-    bigNumberStrings: true,
-    decimalNumbers: false,
-    timezone: "Z",
     connectTimeout: 10_000,
   };
-}
-
-/** `utf8` in MySQL is the 3-byte subset; reading through it would mangle emoji, so widen it. */
-function connectionCharset(charset: string): string {
-  const lower = charset.toLowerCase();
-  return lower === "utf8" || lower === "utf8mb3" ? "utf8mb4" : lower;
 }
 
 /** Opens a query connection to the source with the session set for exact values. */
@@ -41,7 +31,7 @@ export async function connectSource(config: Config): Promise<SourceConnection> {
   } catch (err) {
     throw describeMySqlError(err, config);
   }
-  await connection.query("SET time_zone = '+00:00'");
+  for (const statement of SOURCE_SESSION_STATEMENTS) await connection.query(statement);
   return connection;
 }
 
@@ -79,4 +69,10 @@ export function isConnectionLoss(err: unknown): boolean {
     code === "ECONNREFUSED" || code === "EPIPE" || code === "ETIMEDOUT" ||
     code === "ER_SERVER_SHUTDOWN" || code === "ER_CONNECTION_KILLED" ||
     code === "PROTOCOL_SEQUENCE_TIMEOUT" || code === "ER_NET_READ_ERROR";
+}
+
+/** True when the connected server is MariaDB (its flavour decides some catalog queries). */
+export async function isMariaDb(connection: SourceConnection): Promise<boolean> {
+  const [rows] = await connection.query("SELECT VERSION() AS v");
+  return /mariadb/i.test((rows as { v: string }[])[0].v);
 }
