@@ -52,12 +52,17 @@ export interface Config {
   /** Schema of the position table in PostgreSQL. */
   positionSchema: string;
   logLevel: "debug" | "info" | "warn" | "error";
+  /** Where a running `run` serves status (JSON) and metrics (Prometheus); null when disabled. */
+  statusAddr: { host: string; port: number } | null;
 }
 
 /** Environment variables that, when set, replace the passwords in the file. */
 export const PASSWORD_ENV = { mysql: "MYSQL_GP_SYNC_MYSQL_PASS", pg: "MYSQL_GP_SYNC_PG_PASS" };
 
 export const DEFAULT_CONFIG_FILE = "mysql-gp-sync.toml";
+
+/** Port of the status/metrics HTTP endpoint unless `status_addr` says otherwise. */
+export const DEFAULT_STATUS_PORT = 9717;
 
 type Table = Record<string, unknown>;
 
@@ -125,6 +130,7 @@ const KNOWN_KEYS = new Set([
   "sync_id",
   "position_schema",
   "log_level",
+  "status_addr",
 ]);
 
 /** Keys the Go ancestor (go-mysql-elasticsearch) accepted that mean nothing here; tolerated silently. */
@@ -196,12 +202,12 @@ class Reader {
     return value as Table[];
   }
 
-  address(): { host: string; port: number } {
-    const addr = this.nonEmpty(this.doc, "mysql_addr", "");
+  address(key: string, defaultPort: number, fallback?: string): { host: string; port: number } {
+    const addr = this.nonEmpty(this.doc, key, "", fallback);
     const match = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d+))?$/.exec(addr.trim());
-    const port = match?.[3] === undefined ? 3306 : Number(match[3]);
+    const port = match?.[3] === undefined ? defaultPort : Number(match[3]);
     if (!match || port < 1 || port > 65535) {
-      this.fail("mysql_addr", '"host:port", e.g. "127.0.0.1:3306"', addr);
+      this.fail(key, `"host:port", e.g. "127.0.0.1:${defaultPort}"`, addr);
     }
     return { host: match[1] ?? match[2], port };
   }
@@ -220,7 +226,7 @@ class Reader {
   config(env: Record<string, string | undefined>): Config {
     const { doc, file } = this;
     this.checkKeys(doc, KNOWN_KEYS, ANCESTOR_KEYS, "");
-    const { host, port } = this.address();
+    const { host, port } = this.address("mysql_addr", 3306);
     const sources = this.tables("source").map((s, i) => this.source(s, i));
     if (sources.length === 0) {
       throw new ConfigError(
@@ -261,6 +267,9 @@ class Reader {
       syncId: this.nonEmpty(doc, "sync_id", "", String(serverId)),
       positionSchema: this.nonEmpty(doc, "position_schema", "", "public"),
       logLevel: this.oneOf("log_level", ["debug", "info", "warn", "error"] as const, "info"),
+      statusAddr: doc.status_addr === "off"
+        ? null
+        : this.address("status_addr", DEFAULT_STATUS_PORT, `127.0.0.1:${DEFAULT_STATUS_PORT}`),
     };
   }
 
