@@ -2,12 +2,23 @@ import type { BinlogPosition } from "../offsets/position.ts";
 import type { Row, RowsChange, SourceTransaction } from "../source/binlog.ts";
 import type { RowEncoder, TablePlan } from "./plan.ts";
 
+/**
+ * Joins key fields into one map key. Encoded fields never contain NUL (PostgreSQL text cannot hold
+ * it, so the encoders remove it; other types have no NUL in their text form), so it separates
+ * them unambiguously. Primary key columns are never NULL.
+ */
+const KEY_SEPARATOR = "\u0000";
+
+function keyText(fields: (string | null)[]): string {
+  return fields.length === 1 ? fields[0]! : fields.join(KEY_SEPARATOR);
+}
+
 /** The final state of one key within a batch: the row to hold, or `null` for "deleted". */
 export type FinalState = (string | null)[] | null;
 
 /** One table's share of a batch: the last state of every key it touched. */
 export class TableBatch {
-  /** Key (text of the key fields) to final state; Map keeps first-touch order. */
+  /** Key (text of the key fields) to final state. */
   readonly states = new Map<string, FinalState>();
 
   constructor(readonly plan: TablePlan, readonly encoder: RowEncoder) {}
@@ -19,32 +30,31 @@ export class TableBatch {
 
   /** Key fields of a state entry, reconstructed from its key text. */
   keyFields(key: string): string[] {
-    return JSON.parse(key);
+    return key.split(KEY_SEPARATOR);
   }
 
   /** Records the row image `after` as the final state of its key. */
   upsert(after: Row): void {
     const fields = this.encoder.encode(after);
-    this.#set(JSON.stringify(this.encoder.keyIndexes.map((i) => fields[i])), fields);
+    this.#set(keyText(this.encoder.keyIndexes.map((i) => fields[i])), fields);
   }
 
   /** Records the key of the row image `before` as deleted. */
   remove(before: Row): void {
-    this.#set(JSON.stringify(this.encoder.encodeKey(before)), null);
+    this.#set(keyText(this.encoder.encodeKey(before)), null);
   }
 
   /** An UPDATE: a changed key deletes the old one, then the new image is the final state. */
   update(before: Row, after: Row): void {
     const fields = this.encoder.encode(after);
-    const newKey = JSON.stringify(this.encoder.keyIndexes.map((i) => fields[i]));
-    const oldKey = JSON.stringify(this.encoder.encodeKey(before));
+    const newKey = keyText(this.encoder.keyIndexes.map((i) => fields[i]));
+    const oldKey = keyText(this.encoder.encodeKey(before));
     if (oldKey !== newKey) this.#set(oldKey, null);
     this.#set(newKey, fields);
   }
 
   #set(key: string, state: FinalState): void {
-    // Re-inserting moves the key to the end, so apply order follows the last change.
-    this.states.delete(key);
+    // Order within a batch does not matter: every touched key is deleted before any is inserted.
     this.states.set(key, state);
   }
 }
@@ -60,6 +70,8 @@ export class Batch {
   readonly tables = new Map<TablePlan, TableBatch>();
   /** Row changes read from the binlog into this batch (before merging). */
   changes = 0;
+  /** Binlog bytes of the row events merged in. */
+  bytes = 0;
   transactions = 0;
   /** When the first transaction was added (ms since epoch, local clock). */
   startedAt = 0;
@@ -92,6 +104,7 @@ export class Batch {
     if (this.transactions === 0) this.startedAt = Date.now();
     this.transactions++;
     this.changes += tx.rowCount;
+    this.bytes += tx.bytes;
     this.position = tx.position;
     this.gtid = tx.gtid ?? null;
     this.sourceTimestamp = tx.timestamp;

@@ -33,7 +33,10 @@ export class TablePlan {
     readonly route: Route,
     readonly target: TargetTable,
     private readonly onLoss: LossReporter,
-  ) {}
+  ) {
+    // Check every column pair now, so an impossible one stops the sync at start (not retried)
+    this.#build(route.source.columns, "");
+  }
 
   /** `schema.table` of the source, for messages. */
   get sourceName(): string {

@@ -33,6 +33,12 @@ export interface SyncStats {
   perTable: Map<string, number>;
   lastError: string | null;
   valuesAltered: number;
+  /** Last time anything, a heartbeat included, came from the source (ms since epoch). */
+  sourceAliveAt: number;
+  /** Newest position read from the binlog (may be ahead of the applied one). */
+  readPosition: BinlogPosition | null;
+  /** Connection losses recovered from since start. */
+  reconnects: number;
 }
 
 export function newStats(): SyncStats {
@@ -46,11 +52,16 @@ export function newStats(): SyncStats {
     perTable: new Map(),
     lastError: null,
     valuesAltered: 0,
+    sourceAliveAt: 0,
+    readPosition: null,
+    reconnects: 0,
   };
 }
 
 /** Pause between reconnect attempts grows to this. */
 const MAX_BACKOFF_MS = 30_000;
+/** A batch is flushed once its transactions' binlog events reach this size (bounds memory). */
+const BATCH_MAX_BYTES = 16 << 20;
 /** Position-only commits (binlog traffic for tables we do not follow) at most this often. */
 const IDLE_POSITION_MS = 1_000;
 
@@ -76,10 +87,12 @@ export async function replicate(
       });
       return;
     } catch (err) {
+      if (signal.aborted) return;
       const message = errorMessage(err);
       stats.lastError = message;
       if (!streamed && err instanceof UserError) throw err;
       attempt++;
+      stats.reconnects++;
       const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(attempt, 6));
       log.error(
         `${message}; retrying in ${Math.round(delay / 1000)}s from the last applied position`,
@@ -200,7 +213,7 @@ class Session {
       await inflight;
       if (failure) throw failure;
       inflight = this.#apply(writer, full).catch((err) => {
-        failure = err;
+        failure = describePgError(err, config);
       });
     };
     const onAbort = () => reader.stop();
@@ -221,9 +234,16 @@ class Session {
           await inflight;
           throw err;
         }
+        this.stats.sourceAliveAt = reader.lastEventAt;
         if (tx === null && signal.aborted) break;
         if (tx) {
-          if (tx.statement) {
+          this.stats.readPosition = tx.position;
+          if (tx.partial) {
+            await flush();
+            await inflight;
+            if (failure) throw failure;
+            await this.#applyLarge(reader, writer, tx);
+          } else if (tx.statement) {
             await flush();
             await inflight;
             await this.#onStatement(writer, tx);
@@ -234,7 +254,8 @@ class Session {
         }
         if (
           !batch.empty &&
-          (batch.changes >= config.batchMaxRows ||
+          (batch.changes >= config.batchMaxRows || batch.bytes >= BATCH_MAX_BYTES ||
+            batch.transactions >= config.concurrentAckWin ||
             Date.now() - batch.startedAt >=
               (batch.tables.size > 0 ? config.batchMaxMs : IDLE_POSITION_MS))
         ) {
@@ -251,17 +272,66 @@ class Session {
 
   async #apply(writer: BatchWriter, batch: Batch): Promise<void> {
     if (batch.empty || batch.position === null) return;
+    const started = performance.now();
     await writer.apply(batch);
-    this.#recordApplied(batch);
-    for (const table of batch.tables.values()) {
-      const name = table.plan.sourceName;
-      this.stats.perTable.set(name, (this.stats.perTable.get(name) ?? 0) + table.size);
-    }
+    this.#recordApplied(batch, performance.now() - started);
     await writeMasterInfo(this.config.dataDir, batch.position);
   }
 
-  #recordApplied(batch: Batch): void {
+  /**
+   * A transaction too large to hold whole arrives in pieces; they are applied inside one
+   * PostgreSQL transaction while the reader keeps the rest back (it pauses when its queue is full).
+   */
+  async #applyLarge(reader: BinlogReader, writer: BatchWriter, first: SourceTransaction) {
+    const { signal } = this;
+    const planFor = this.#planFor;
+    let earlierRows = 0;
+    let final = first;
+    const rolledBack = new Error("rolled back on the source");
+    async function* pieces(): AsyncGenerator<Batch> {
+      let unit: SourceTransaction | null = first;
+      while (true) {
+        final = unit;
+        if (unit.rolledBack) throw rolledBack;
+        const piece = new Batch();
+        piece.add(unit, planFor);
+        yield piece;
+        if (unit.partial) earlierRows += unit.rowCount;
+        if (!unit.partial) return;
+        do {
+          unit = await reader.next(IDLE_POSITION_MS);
+          if (unit === null && signal.aborted) {
+            throw new Error(
+              "stopped inside a large transaction; it is applied again from its start",
+            );
+          }
+        } while (unit === null);
+      }
+    }
+    const started = performance.now();
+    let applied: Batch | null;
+    try {
+      applied = await writer.applyInPieces(pieces());
+    } catch (err) {
+      if (err !== rolledBack) throw err;
+      earlierRows = 0;
+      applied = new Batch();
+      applied.add(final, planFor);
+      await writer.apply(applied);
+    }
+    if (applied?.position) {
+      this.stats.rowsApplied += earlierRows;
+      this.#recordApplied(applied, performance.now() - started);
+      await writeMasterInfo(this.config.dataDir, applied.position);
+    }
+  }
+
+  #recordApplied(batch: Batch, applyMs = 0): void {
     const { stats } = this;
+    for (const table of batch.tables.values()) {
+      const name = table.plan.sourceName;
+      stats.perTable.set(name, (stats.perTable.get(name) ?? 0) + table.size);
+    }
     stats.appliedPosition = batch.position;
     stats.appliedAt = Date.now();
     stats.appliedSourceTime = batch.sourceTimestamp;
@@ -271,7 +341,7 @@ class Session {
     this.log.debug(
       `applied ${batch.changes} row changes in ${batch.transactions} transactions up to ${
         formatPosition(batch.position!)
-      }`,
+      } in ${Math.round(applyMs)} ms`,
     );
   }
 

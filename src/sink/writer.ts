@@ -27,19 +27,45 @@ export class BatchWriter {
 
   /** Applies the batch and stores its position atomically. */
   async apply(batch: Batch): Promise<void> {
-    if (batch.position === null) return;
     const position = batch.position;
+    if (position === null) return;
+    await this.#transaction(async (tx) => {
+      await this.#applyTables(tx, batch, false);
+      await this.positions.write(tx, position, batch.gtid);
+    });
+  }
+
+  /**
+   * Applies a transaction too large to hold in memory, piece by piece, inside one PostgreSQL
+   * transaction, so it still becomes visible all at once. `pieces` yields the batches in binlog
+   * order; the position of the last one is stored with them. Throwing from `pieces` rolls back.
+   */
+  async applyInPieces(pieces: AsyncIterable<Batch>): Promise<Batch | null> {
+    let last: Batch | null = null;
+    await this.#transaction(async (tx) => {
+      for await (const piece of pieces) {
+        await this.#applyTables(tx, piece, true);
+        last = piece;
+      }
+      const final = last as Batch | null;
+      if (final?.position) await this.positions.write(tx, final.position, final.gtid);
+    });
+    return last;
+  }
+
+  async #transaction(work: (tx: Transaction) => Promise<void>): Promise<void> {
     try {
-      await this.sql.begin(async (tx) => {
-        for (const table of batch.tables.values()) {
-          if (table.size > 0) await this.#applyTable(tx, table);
-        }
-        await this.positions.write(tx, position, batch.gtid);
-      });
+      await this.sql.begin(work);
     } catch (err) {
       // A failed transaction may have rolled back the creation of staging tables.
       this.#staging.clear();
       throw err;
+    }
+  }
+
+  async #applyTables(tx: Transaction, batch: Batch, reusedStaging: boolean): Promise<void> {
+    for (const table of batch.tables.values()) {
+      if (table.size > 0) await this.#applyTable(tx, table, reusedStaging);
     }
   }
 
@@ -53,10 +79,12 @@ export class BatchWriter {
     });
   }
 
-  async #applyTable(tx: Transaction, table: TableBatch): Promise<void> {
+  async #applyTable(tx: Transaction, table: TableBatch, reusedStaging: boolean): Promise<void> {
     const { plan, encoder } = table;
     const columns = encoder.columns.map(quoteIdent);
     const staging = await this.#stagingFor(tx, table, columns);
+    // Staging empties itself at commit; pieces of one transaction must clear it in between.
+    if (reusedStaging) await tx.unsafe(`TRUNCATE ${staging}`);
     await this.#copy(tx, staging, [...columns, DELETED], table);
     const keyColumns = encoder.keyIndexes.map((i) => columns[i]);
     const matches = keyColumns.map((c) => `t.${c} = s.${c}`).join(" AND ");
@@ -95,16 +123,14 @@ export class BatchWriter {
     const keyIndexes = table.encoder.keyIndexes;
     let chunk = "";
     for (const [key, state] of table.states) {
-      let fields: (string | null)[];
       if (state === null) {
-        fields = new Array<string | null>(width + 1).fill(null);
+        const fields = new Array<string | null>(width).fill(null);
         const keyFields = table.keyFields(key);
         keyIndexes.forEach((index, i) => fields[index] = keyFields[i]);
-        fields[width] = "t";
+        chunk += withFlag(copyText(fields), "t");
       } else {
-        fields = [...state, "f"];
+        chunk += withFlag(copyText(state), "f");
       }
-      chunk += copyText(fields);
       if (chunk.length >= COPY_CHUNK_CHARS) {
         if (!stream.write(chunk)) await new Promise((resolve) => stream.once("drain", resolve));
         chunk = "";
@@ -114,4 +140,9 @@ export class BatchWriter {
     stream.end();
     await done;
   }
+}
+
+/** Appends the deleted-flag field to a COPY line. */
+function withFlag(line: string, flag: "t" | "f"): string {
+  return `${line.slice(0, -1)}\t${flag}\n`;
 }

@@ -37,6 +37,8 @@ export type RowsChange =
 export interface SourceTransaction {
   changes: RowsChange[];
   rowCount: number;
+  /** Size of its row events in the binlog, a measure of the memory it holds. */
+  bytes: number;
   /** Where reading resumes after this unit. */
   position: BinlogPosition;
   /** When the source wrote it (ms since epoch). */
@@ -44,6 +46,13 @@ export interface SourceTransaction {
   gtid?: string;
   /** The statement of a standalone (non-transactional) query event, e.g. DDL. */
   statement?: { schema: string; sql: string };
+  /**
+   * A piece of a transaction too large to hold whole; more pieces follow and the last one (without
+   * this flag) carries the commit position. `position` of a piece is not a resume point.
+   */
+  partial?: boolean;
+  /** The transaction ended in ROLLBACK (logged because it touched non-transactional tables). */
+  rolledBack?: boolean;
 }
 
 const EVENTS = [
@@ -62,8 +71,14 @@ const EVENTS = [
   "partialupdaterows",
 ];
 
-/** Row changes queued beyond this make the reader pause the replication connection. */
-const DEFAULT_HIGH_WATER_ROWS = 200_000;
+/** Binlog bytes of queued transactions beyond this make the reader pause the replication connection. */
+const DEFAULT_HIGH_WATER_BYTES = 32 << 20;
+/** The server sends a heartbeat after this much silence, so a quiet stream is not a dead one. */
+const HEARTBEAT_SECONDS = 1;
+/** A transaction whose row events exceed this is handed out in pieces of about this size. */
+const PIECE_BYTES = 16 << 20;
+/** No event nor heartbeat for this long means the connection is dead (e.g. network loss without RST). */
+const STALL_MS = 15_000;
 
 /**
  * Reads the binlog as a replica and hands out committed units in order.
@@ -75,25 +90,27 @@ const DEFAULT_HIGH_WATER_ROWS = 200_000;
 export class BinlogReader {
   #zongji: ZongJi;
   #queue: SourceTransaction[] = [];
-  #queuedRows = 0;
+  #queuedBytes = 0;
   #paused = false;
   #failure: Error | null = null;
   #waiter: (() => void) | null = null;
   #open: RowsChange[] = [];
   #openRows = 0;
+  #openBytes = 0;
   #openGtid: string | undefined;
   #file = "";
   #highWater: number;
   #stopped = false;
+  #watchdog: ReturnType<typeof setInterval> | undefined;
   /** Time of the newest event seen, including heartbeats (ms since epoch). */
   lastEventAt = 0;
 
   constructor(
     private readonly config: Config,
     private readonly catalog: CatalogLookup,
-    options: { highWaterRows?: number } = {},
+    options: { highWaterBytes?: number } = {},
   ) {
-    this.#highWater = options.highWaterRows ?? DEFAULT_HIGH_WATER_ROWS;
+    this.#highWater = options.highWaterBytes ?? DEFAULT_HIGH_WATER_BYTES;
     this.#zongji = new ZongJi(sourceOptions(config));
     this.#zongji.on("binlog", (event) => {
       try {
@@ -113,6 +130,8 @@ export class BinlogReader {
       this.#zongji.once("error", onError);
       this.#zongji.once("ready", () => {
         this.#zongji.off("error", onError);
+        this.lastEventAt = Date.now();
+        this.#watchdog = setInterval(() => this.#checkAlive(), 1000);
         resolve();
       });
       this.#zongji.start({
@@ -122,7 +141,25 @@ export class BinlogReader {
         includeEvents: EVENTS,
         includeSchema: tables,
       });
+      // Queued on the replication connection ahead of zongji's own set-up, so before the dump
+      // request: the server then sends heartbeats whenever it has nothing else to send.
+      const nanoseconds = HEARTBEAT_SECONDS * 1e9;
+      this.#zongji.connection?.query(
+        `SET @master_heartbeat_period = ${nanoseconds}, @source_heartbeat_period = ${nanoseconds}`,
+        () => {},
+      );
     });
+  }
+
+  #checkAlive(): void {
+    const silent = Date.now() - this.lastEventAt;
+    if (!this.#paused && silent > STALL_MS) {
+      this.#fail(
+        new Error(
+          `no data nor heartbeat from MySQL for ${Math.round(silent / 1000)}s (connection lost?)`,
+        ),
+      );
+    }
   }
 
   /** The next committed unit, or null if none arrived within `timeoutMs`. Throws once the stream failed. */
@@ -141,9 +178,10 @@ export class BinlogReader {
       if (this.#failure) throw this.#failure;
       return null;
     }
-    this.#queuedRows -= tx.rowCount;
-    if (this.#paused && this.#queuedRows < this.#highWater / 2) {
+    this.#queuedBytes -= tx.bytes;
+    if (this.#paused && this.#queuedBytes < this.#highWater / 2) {
       this.#paused = false;
+      this.lastEventAt = Date.now();
       this.#zongji.connection?.resume();
     }
     return tx;
@@ -153,6 +191,7 @@ export class BinlogReader {
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
+    clearInterval(this.#watchdog);
     this.#zongji.stop();
     this.#wake();
   }
@@ -160,6 +199,7 @@ export class BinlogReader {
   #fail(err: Error): void {
     if (this.#stopped || this.#failure) return;
     this.#failure = err;
+    clearInterval(this.#watchdog);
     this.#wake();
   }
 
@@ -217,6 +257,8 @@ export class BinlogReader {
     };
     this.#open.push({ kind, table, rows: event.rows } as RowsChange);
     this.#openRows += event.rows.length;
+    this.#openBytes += event.size;
+    if (this.#openBytes >= PIECE_BYTES) this.#enqueue(this.#takeOpen(event, { partial: true }));
   }
 
   #onQuery(event: QueryEvent): void {
@@ -230,27 +272,42 @@ export class BinlogReader {
     if (word.startsWith("ROLLBACK")) {
       // A transaction that also touched non-transactional tables is logged and then rolled back.
       this.#discardOpen();
-      return this.#commit(event);
+      return this.#commit(event, { rolledBack: true });
     }
-    this.#commit(event, { schema: event.schema, sql });
+    this.#commit(event, { statement: { schema: event.schema, sql } });
   }
 
-  #commit(event: AnyBinlogEvent, statement?: SourceTransaction["statement"]): void {
+  #commit(
+    event: AnyBinlogEvent,
+    extra: Pick<SourceTransaction, "statement" | "rolledBack"> = {},
+  ): void {
+    this.#enqueue(this.#takeOpen(event, extra));
+    this.#openGtid = undefined;
+  }
+
+  /** The rows gathered so far as a unit ending at `event`; the open transaction starts afresh. */
+  #takeOpen(
+    event: AnyBinlogEvent,
+    extra: Pick<SourceTransaction, "statement" | "partial" | "rolledBack">,
+  ): SourceTransaction {
     const file = this.#zongji.options.filename ?? this.#file;
-    const tx: SourceTransaction = {
+    const unit: SourceTransaction = {
       changes: this.#open,
       rowCount: this.#openRows,
+      bytes: this.#openBytes,
       position: { file, pos: event.nextPosition },
       timestamp: event.timestamp,
       gtid: this.#openGtid ?? event.gtid,
-      statement,
+      ...extra,
     };
-    this.#open = [];
-    this.#openRows = 0;
-    this.#openGtid = undefined;
-    this.#queue.push(tx);
-    this.#queuedRows += tx.rowCount;
-    if (!this.#paused && this.#queuedRows > this.#highWater) {
+    this.#discardOpen();
+    return unit;
+  }
+
+  #enqueue(unit: SourceTransaction): void {
+    this.#queue.push(unit);
+    this.#queuedBytes += unit.bytes;
+    if (!this.#paused && this.#queuedBytes > this.#highWater) {
       this.#paused = true;
       this.#zongji.connection?.pause();
     }
@@ -260,6 +317,7 @@ export class BinlogReader {
   #discardOpen(): void {
     this.#open = [];
     this.#openRows = 0;
+    this.#openBytes = 0;
   }
 }
 

@@ -95,13 +95,14 @@ ${body}
       return await loadConfig(configFile, {});
     },
     async masterStatus() {
-      const [rows] = await my.query("SHOW MASTER STATUS");
+      const [rows] = await fixture.my.query("SHOW MASTER STATUS");
       const row = (rows as { File: string; Position: number | string }[])[0];
       return { file: row.File, pos: Number(row.Position) };
     },
     async dispose() {
-      await my.end().catch(() => {});
-      await pg.end({ timeout: 1 }).catch(() => {});
+      // Tests may replace the connections (after restarting a server); close the current ones.
+      await fixture.my.end().catch(() => {});
+      await fixture.pg.end({ timeout: 1 }).catch(() => {});
       await Promise.all([mariadb.dispose(), pgServer.dispose()]);
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     },

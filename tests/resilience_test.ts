@@ -1,0 +1,122 @@
+// The sync survives restarts of either database and tells an idle stream from a dead one.
+import { assert, assertEquals } from "./assert.ts";
+import { writeMasterInfo } from "../src/offsets/master_info.ts";
+import {
+  type Fixture,
+  mysqlRows,
+  pgRows,
+  startFixture,
+  startSync,
+  waitFor,
+  waitForCatchUp,
+} from "./support/fixture.ts";
+
+const CONFIG = `
+[[source]]
+schema = "app"
+tables = ["events"]
+`;
+
+async function prepare(fixture: Fixture) {
+  await fixture.my.query(
+    "CREATE DATABASE app; CREATE TABLE app.events (id INT PRIMARY KEY, payload VARCHAR(40), n INT)",
+  );
+  await fixture.pg.unsafe(
+    "CREATE TABLE public.events (id integer PRIMARY KEY, payload varchar(40), n integer)",
+  );
+  const config = await fixture.writeConfig(CONFIG);
+  await writeMasterInfo(config.dataDir, await fixture.masterStatus());
+  return config;
+}
+
+async function write(fixture: Fixture, from: number, count: number) {
+  const rows = Array.from({ length: count }, (_, i) => `(${from + i}, 'event ${from + i}', 0)`);
+  await fixture.my.query(`INSERT INTO app.events VALUES ${rows.join(",")}`);
+  await fixture.my.query(
+    `UPDATE app.events SET n = n + 1 WHERE id BETWEEN ${from} AND ${from + count / 2}`,
+  );
+}
+
+async function assertEqualTables(fixture: Fixture) {
+  assertEquals(
+    await pgRows(fixture.pg, "SELECT id, payload, n FROM public.events"),
+    await mysqlRows(fixture.my, "SELECT id, payload, n FROM app.events"),
+  );
+}
+
+Deno.test("MariaDB restarts: the sync reconnects and continues where it was", async () => {
+  await using fixture = await startFixture();
+  const config = await prepare(fixture);
+  const sync = await startSync(config);
+  try {
+    await write(fixture, 1, 500);
+    await waitForCatchUp(fixture, sync);
+    await fixture.my.end();
+    await fixture.mariadb.stop();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await fixture.mariadb.start();
+    // The fixture's connection died with the server; open a fresh one for the rest of the test.
+    const mysql = (await import("mysql2/promise")).default;
+    fixture.my = await mysql.createConnection({
+      host: fixture.mariadb.host,
+      port: fixture.mariadb.port,
+      user: fixture.mariadb.user,
+      password: fixture.mariadb.password,
+      multipleStatements: true,
+    });
+    await write(fixture, 1001, 500);
+    await waitForCatchUp(fixture, sync, 60_000);
+    await assertEqualTables(fixture);
+    assert(sync.stats.reconnects >= 1, "a reconnect was counted");
+  } finally {
+    await sync.stop();
+  }
+});
+
+Deno.test("PostgreSQL restarts: the sync retries and nothing is lost or doubled", async () => {
+  await using fixture = await startFixture();
+  const config = await prepare(fixture);
+  const sync = await startSync(config);
+  try {
+    await write(fixture, 1, 500);
+    await waitForCatchUp(fixture, sync);
+    await fixture.pg.end();
+    await fixture.postgres.stop();
+    // Changes made while PostgreSQL is down must arrive once it is back.
+    await write(fixture, 1001, 500);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await fixture.postgres.start();
+    const postgres = (await import("postgres")).default;
+    fixture.pg = postgres({
+      host: fixture.postgres.host,
+      port: fixture.postgres.port,
+      user: fixture.postgres.user,
+      password: fixture.postgres.password,
+      database: fixture.postgres.database,
+      onnotice: () => {},
+    });
+    await waitForCatchUp(fixture, sync, 60_000);
+    await assertEqualTables(fixture);
+    assert(sync.stats.reconnects >= 1, "a retry was counted");
+  } finally {
+    await sync.stop();
+  }
+});
+
+Deno.test("an idle source keeps sending heartbeats, so the stream is known to be alive", async () => {
+  await using fixture = await startFixture();
+  const config = await prepare(fixture);
+  const sync = await startSync(config);
+  try {
+    await waitFor("the stream to start", () => sync.stats.sourceAliveAt > 0);
+    const idleSince = Date.now();
+    await waitFor(
+      "a heartbeat during silence",
+      () => sync.stats.sourceAliveAt > idleSince + 1500,
+      5000,
+    );
+    assertEquals(sync.stats.reconnects, 0);
+  } finally {
+    await sync.stop();
+  }
+});
