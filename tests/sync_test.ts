@@ -114,32 +114,34 @@ async function workload(fixture: Fixture, base: number): Promise<void> {
   await my.query(`INSERT INTO shop.ignored VALUES (${base + 1}, 1)`);
 }
 
-Deno.test("every committed change arrives; rolled-back work never does", async () => {
-  await using fixture = await startFixture();
-  await prepare(fixture);
-  const config = await fixture.writeConfig(RULES);
-  await writeMasterInfo(config.dataDir, await fixture.masterStatus());
-  const sync = await startSync(config);
-  try {
-    await workload(fixture, 0);
-    await waitForCatchUp(fixture, sync);
-    await assertInSync(fixture);
-    const count = await fixture
-      .pg`SELECT count(*)::int AS n FROM public.t_user WHERE name = 'rolled back'`;
-    assertEquals(count[0].n, 0);
-    assert(sync.stats.rowsApplied > 2000, `applied ${sync.stats.rowsApplied}`);
-  } finally {
-    await sync.stop();
-  }
-  // The seed's position file now holds the applied position, in the seed's format.
-  const text = await Deno.readTextFile(`${config.dataDir}/master.info`);
-  assert(/^bin_name = "mysql-bin\.\d{6}"\nbin_pos = \d+\n$/.test(text), text);
-  assertEquals(await readMasterInfo(config.dataDir), await fixture.masterStatus());
-  const log = await Deno.readTextFile(`${config.dataDir}/sync.log`);
-  assert(log.includes("[INFO] streaming from"), log);
-});
+for (const writers of [1, 4]) {
+  Deno.test(`every committed change arrives; rolled-back work never does (concurrent_size = ${writers})`, async () => {
+    await using fixture = await startFixture();
+    await prepare(fixture);
+    const config = await fixture.writeConfig(`concurrent_size = ${writers}\n${RULES}`);
+    await writeMasterInfo(config.dataDir, await fixture.masterStatus());
+    const sync = await startSync(config);
+    try {
+      await workload(fixture, 0);
+      await waitForCatchUp(fixture, sync);
+      await assertInSync(fixture);
+      const count = await fixture
+        .pg`SELECT count(*)::int AS n FROM public.t_user WHERE name = 'rolled back'`;
+      assertEquals(count[0].n, 0);
+      assert(sync.stats.rowsApplied > 2000, `applied ${sync.stats.rowsApplied}`);
+    } finally {
+      await sync.stop();
+    }
+    // The seed's position file now holds the applied position, in the seed's format.
+    const text = await Deno.readTextFile(`${config.dataDir}/master.info`);
+    assert(/^bin_name = "mysql-bin\.\d{6}"\nbin_pos = \d+\n$/.test(text), text);
+    assertEquals(await readMasterInfo(config.dataDir), await fixture.masterStatus());
+    const log = await Deno.readTextFile(`${config.dataDir}/sync.log`);
+    assert(log.includes("[INFO] streaming from"), log);
+  });
+}
 
-Deno.test("PostgreSQL never shows half of a source transaction", async () => {
+async function assertTransfersAtomic(extraConfig: string): Promise<void> {
   await using fixture = await startFixture();
   await prepare(fixture);
   await fixture.my.query(`INSERT INTO shop.t_user VALUES ${userValues(1, 50)}`);
@@ -147,7 +149,7 @@ Deno.test("PostgreSQL never shows half of a source transaction", async () => {
     `INSERT INTO public.t_user (id, name, balance, note, born)
      SELECT g, 'user ' || g, round(g * 1.25, 2), NULL, NULL FROM generate_series(1, 50) g`,
   );
-  const config = await fixture.writeConfig("batch_max_ms = 1\n" + RULES);
+  const config = await fixture.writeConfig(`batch_max_ms = 1\n${extraConfig}\n${RULES}`);
   await writeMasterInfo(config.dataDir, await fixture.masterStatus());
   const [[{ total }]] = await fixture.my.query(
     "SELECT SUM(balance) AS total FROM shop.t_user",
@@ -181,6 +183,14 @@ Deno.test("PostgreSQL never shows half of a source transaction", async () => {
   }
   assert(observed > 10, `only ${observed} observations`);
   await assertInSync(fixture);
+}
+
+Deno.test("PostgreSQL never shows half of a source transaction", async () => {
+  await assertTransfersAtomic("");
+});
+
+Deno.test("parallel writers (concurrent_size) still apply every transaction whole", async () => {
+  await assertTransfersAtomic("concurrent_size = 3");
 });
 
 Deno.test("stop mid-stream, write more, start again: equal, nothing applied twice", async () => {

@@ -106,6 +106,8 @@ export async function replicate(
 
 class Session {
   #sql: Sql | null = null;
+  #copiers: Sql[] = [];
+  #writer: BatchWriter | null = null;
   #source: SourceConnection | null = null;
   #reader: BinlogReader | null = null;
   #plans = new Map<string, TablePlan>();
@@ -125,6 +127,9 @@ class Session {
     const sql = this.#sql = await connectTarget(config).catch((err) => {
       throw describePgError(err, config);
     });
+    // With parallel writers, each COPYs its part of a batch; this connection merges and commits.
+    const writers = config.concurrentSize > 1 ? config.concurrentSize : 0;
+    for (let i = 0; i < writers; i++) this.#copiers.push(await connectTarget(config));
     const source = this.#source = await connectSource(config);
     const store = new PositionStore(config.positionSchema, config.syncId);
     await store.ensure(sql);
@@ -137,12 +142,18 @@ class Session {
     await reader.start(from, binlogFilter(this.#routes));
     log.info(`streaming from ${formatPosition(from)} (${this.#routes.size} tables)`);
     onStreaming();
-    await this.#stream(reader, new BatchWriter(sql, store));
+    const writer = this.#writer = new BatchWriter(sql, store, this.#copiers, {
+      schema: config.positionSchema,
+      syncId: config.syncId,
+    });
+    await this.#stream(reader, writer);
   }
 
   async close(): Promise<void> {
     this.#reader?.stop();
+    await this.#writer?.close().catch(() => {});
     await this.#source?.end().catch(() => {});
+    for (const copier of this.#copiers) await copier.end({ timeout: 5 }).catch(() => {});
     await this.#sql?.end({ timeout: 5 }).catch(() => {});
   }
 

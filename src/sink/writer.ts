@@ -1,8 +1,8 @@
-import { copyText } from "../convert/copy.ts";
-import { quoteIdent } from "../convert/ident.ts";
-import type { Batch, TableBatch } from "../pipeline/batch.ts";
-import type { PositionStore } from "./position_store.ts";
 import type postgres from "postgres";
+import { copyText } from "../convert/copy.ts";
+import { qualified, quoteIdent } from "../convert/ident.ts";
+import type { Batch, FinalState, TableBatch } from "../pipeline/batch.ts";
+import type { PositionStore } from "./position_store.ts";
 import type { Sql } from "./postgres.ts";
 
 /** Flag column of staging tables; its name cannot clash because staging holds only target columns. */
@@ -13,24 +13,50 @@ const COPY_CHUNK_CHARS = 1 << 20;
 
 type Transaction = postgres.TransactionSql;
 
+/** Where the parallel writers stage their parts: shared tables, since temp tables are per session. */
+export interface SharedStaging {
+  schema: string;
+  syncId: string;
+}
+
 /**
- * Applies batches over one PostgreSQL connection, each batch and its binlog position in one
- * transaction: per table, COPY the final states into a temporary staging table, delete every
- * touched key from the target and insert the surviving rows. This needs neither `ON CONFLICT` nor
- * `MERGE`, so it runs unchanged on PostgreSQL and Greenplum 6/7.
+ * Applies batches to PostgreSQL, each batch and its binlog position in one transaction: per table,
+ * COPY the final states into staging, delete every touched key from the target and insert the
+ * surviving rows. This needs neither `ON CONFLICT` nor `MERGE`, so it runs unchanged on PostgreSQL
+ * and Greenplum 6/7.
+ *
+ * With parallel writers (`copiers`), each batch is split by key hash and every writer COPYs its
+ * part into its own unlogged staging table at the same time; the merge and the position still
+ * commit in one transaction, so a source transaction never becomes visible piecemeal.
  */
 export class BatchWriter {
-  /** Staging table per (target, column list) on this connection's session. */
+  /** Temporary staging table per (target, column list) on the committing session. */
   #staging = new Map<string, string>();
+  /** Shared staging tables per (target, column list), one per copier. */
+  #shared = new Map<string, string[]>();
 
-  constructor(private readonly sql: Sql, private readonly positions: PositionStore) {}
+  constructor(
+    private readonly sql: Sql,
+    private readonly positions: PositionStore,
+    private readonly copiers: Sql[] = [],
+    private readonly sharedStaging?: SharedStaging,
+  ) {}
 
   /** Applies the batch and stores its position atomically. */
   async apply(batch: Batch): Promise<void> {
     const position = batch.position;
     if (position === null) return;
+    const tables = [...batch.tables.values()].filter((t) => t.size > 0);
+    if (this.copiers.length > 0 && tables.length > 0) {
+      const staged = await this.#copyInParallel(tables);
+      await this.#transaction(async (tx) => {
+        for (const [table, names] of staged) await this.#merge(tx, table, names);
+        await this.positions.write(tx, position, batch.gtid);
+      });
+      return;
+    }
     await this.#transaction(async (tx) => {
-      await this.#applyTables(tx, batch, false);
+      for (const table of tables) await this.#applyTable(tx, table, false);
       await this.positions.write(tx, position, batch.gtid);
     });
   }
@@ -44,29 +70,15 @@ export class BatchWriter {
     let last: Batch | null = null;
     await this.#transaction(async (tx) => {
       for await (const piece of pieces) {
-        await this.#applyTables(tx, piece, true);
+        for (const table of piece.tables.values()) {
+          if (table.size > 0) await this.#applyTable(tx, table, true);
+        }
         last = piece;
       }
       const final = last as Batch | null;
       if (final?.position) await this.positions.write(tx, final.position, final.gtid);
     });
     return last;
-  }
-
-  async #transaction(work: (tx: Transaction) => Promise<void>): Promise<void> {
-    try {
-      await this.sql.begin(work);
-    } catch (err) {
-      // A failed transaction may have rolled back the creation of staging tables.
-      this.#staging.clear();
-      throw err;
-    }
-  }
-
-  async #applyTables(tx: Transaction, batch: Batch, reusedStaging: boolean): Promise<void> {
-    for (const table of batch.tables.values()) {
-      if (table.size > 0) await this.#applyTable(tx, table, reusedStaging);
-    }
   }
 
   /** Empties a target table (a TRUNCATE on the source) together with the position after it. */
@@ -79,67 +91,164 @@ export class BatchWriter {
     });
   }
 
+  /** Drops the shared staging tables this writer created. */
+  async close(): Promise<void> {
+    for (const names of this.#shared.values()) {
+      for (const name of names) await this.sql.unsafe(`DROP TABLE IF EXISTS ${name}`);
+    }
+    this.#shared.clear();
+  }
+
+  async #transaction(work: (tx: Transaction) => Promise<void>): Promise<void> {
+    try {
+      await this.sql.begin(work);
+    } catch (err) {
+      // A failed transaction may have rolled back the creation of staging tables.
+      this.#staging.clear();
+      throw err;
+    }
+  }
+
   async #applyTable(tx: Transaction, table: TableBatch, reusedStaging: boolean): Promise<void> {
-    const { plan, encoder } = table;
-    const columns = encoder.columns.map(quoteIdent);
+    const columns = table.encoder.columns.map(quoteIdent);
     const staging = await this.#stagingFor(tx, table, columns);
     // Staging empties itself at commit; pieces of one transaction must clear it in between.
     if (reusedStaging) await tx.unsafe(`TRUNCATE ${staging}`);
-    await this.#copy(tx, staging, [...columns, DELETED], table);
-    const keyColumns = encoder.keyIndexes.map((i) => columns[i]);
-    const matches = keyColumns.map((c) => `t.${c} = s.${c}`).join(" AND ");
-    await tx.unsafe(`DELETE FROM ${plan.targetName} t USING ${staging} s WHERE ${matches}`);
-    await tx.unsafe(
-      `INSERT INTO ${plan.targetName} (${columns.join(", ")}) ` +
-        `SELECT ${columns.join(", ")} FROM ${staging} WHERE NOT ${DELETED}`,
-    );
+    await copyStates(tx, staging, [...columns, DELETED], table, table.states);
+    await this.#merge(tx, table, [staging]);
+  }
+
+  /** Deletes every key staged in `staging` from the target and inserts the surviving rows. */
+  async #merge(tx: Transaction, table: TableBatch, staging: string[]): Promise<void> {
+    const columns = table.encoder.columns.map(quoteIdent);
+    const list = columns.join(", ");
+    const matches = table.encoder.keyIndexes.map((i) => `t.${columns[i]} = s.${columns[i]}`)
+      .join(" AND ");
+    // One statement per staging table (not a UNION ALL) keeps the plan of the single-writer path:
+    // an index lookup per staged key rather than a scan of the target.
+    for (const s of staging) {
+      await tx.unsafe(`DELETE FROM ${table.plan.targetName} t USING ${s} s WHERE ${matches}`);
+    }
+    for (const s of staging) {
+      await tx.unsafe(
+        `INSERT INTO ${table.plan.targetName} (${list}) SELECT ${list} FROM ${s} WHERE NOT ${DELETED}`,
+      );
+    }
   }
 
   async #stagingFor(tx: Transaction, table: TableBatch, columns: string[]): Promise<string> {
-    const id = `${table.plan.targetName}\u0000${table.encoder.columns.join("\u0000")}`;
+    const id = layoutId(table);
     let name = this.#staging.get(id);
     if (name === undefined) {
-      name = quoteIdent(`mysql_gp_sync_stage_${this.#staging.size + 1}`);
-      // CREATE TABLE AS copies types but not constraints: deleted keys carry NULLs elsewhere.
-      await tx.unsafe(`DROP TABLE IF EXISTS pg_temp.${name}`);
+      const bare = quoteIdent(`mysql_gp_sync_stage_${this.#staging.size + 1}`);
+      name = `pg_temp.${bare}`;
+      await tx.unsafe(`DROP TABLE IF EXISTS ${name}`);
       await tx.unsafe(
-        `CREATE TEMP TABLE ${name} ON COMMIT DELETE ROWS AS ` +
-          `SELECT ${
-            columns.join(", ")
-          }, false AS ${DELETED} FROM ${table.plan.targetName} WITH NO DATA`,
+        `CREATE TEMP TABLE ${bare} ON COMMIT DELETE ROWS AS ${stagingQuery(table, columns)}`,
       );
       this.#staging.set(id, name);
     }
-    return `pg_temp.${name}`;
+    return name;
   }
 
-  async #copy(tx: Transaction, staging: string, columns: string[], table: TableBatch) {
-    const stream = await tx.unsafe(`COPY ${staging} (${columns.join(", ")}) FROM STDIN`).writable();
-    const done = new Promise<void>((resolve, reject) => {
-      stream.on("finish", resolve);
-      stream.on("error", reject);
-    });
-    const width = table.encoder.columns.length;
-    const keyIndexes = table.encoder.keyIndexes;
-    let chunk = "";
-    for (const [key, state] of table.states) {
-      if (state === null) {
-        const fields = new Array<string | null>(width).fill(null);
-        const keyFields = table.keyFields(key);
-        keyIndexes.forEach((index, i) => fields[index] = keyFields[i]);
-        chunk += withFlag(copyText(fields), "t");
-      } else {
-        chunk += withFlag(copyText(state), "f");
-      }
-      if (chunk.length >= COPY_CHUNK_CHARS) {
-        if (!stream.write(chunk)) await new Promise((resolve) => stream.once("drain", resolve));
-        chunk = "";
-      }
+  /** Splits the tables' final states by key hash and COPYs part i through copier i, all at once. */
+  async #copyInParallel(tables: TableBatch[]): Promise<Map<TableBatch, string[]>> {
+    const staged = new Map<TableBatch, string[]>();
+    const parts = this.copiers.map(() => new Map<TableBatch, Map<string, FinalState>>());
+    for (const table of tables) {
+      staged.set(table, await this.#sharedFor(table));
+      const split = this.copiers.map(() => new Map<string, FinalState>());
+      for (const [key, state] of table.states) split[hash(key) % split.length].set(key, state);
+      split.forEach((states, i) => parts[i].set(table, states));
     }
-    if (chunk.length > 0) stream.write(chunk);
-    stream.end();
-    await done;
+    await Promise.all(this.copiers.map((copier, i) =>
+      copier.begin(async (tx) => {
+        for (const [table, states] of parts[i]) {
+          const name = staged.get(table)![i];
+          const columns = table.encoder.columns.map(quoteIdent);
+          // Leftovers of a batch whose merge failed would be merged twice; start empty.
+          await tx.unsafe(`TRUNCATE ${name}`);
+          if (states.size > 0) await copyStates(tx, name, [...columns, DELETED], table, states);
+        }
+      })
+    ));
+    return staged;
   }
+
+  async #sharedFor(table: TableBatch): Promise<string[]> {
+    const id = layoutId(table);
+    let names = this.#shared.get(id);
+    if (names === undefined) {
+      const { schema, syncId } = this.sharedStaging!;
+      const tag = hash(`${syncId}\u0000${id}`).toString(36);
+      const columns = table.encoder.columns.map(quoteIdent);
+      names = this.copiers.map((_, i) => qualified(schema, `mysql_gp_sync_stage_${tag}_${i}`));
+      for (const name of names) {
+        // Unlogged: staging is rebuilt from the binlog after a crash anyway, so no WAL is needed.
+        await this.sql.unsafe(`DROP TABLE IF EXISTS ${name}`);
+        await this.sql.unsafe(`CREATE UNLOGGED TABLE ${name} AS ${stagingQuery(table, columns)}`);
+      }
+      this.#shared.set(id, names);
+    }
+    return names;
+  }
+}
+
+/** Identifies a target table together with the column list its rows fill. */
+function layoutId(table: TableBatch): string {
+  return `${table.plan.targetName}\u0000${table.encoder.columns.join("\u0000")}`;
+}
+
+/** CREATE TABLE AS copies types but not constraints: deleted keys carry NULLs elsewhere. */
+function stagingQuery(table: TableBatch, columns: string[]): string {
+  return `SELECT ${
+    columns.join(", ")
+  }, false AS ${DELETED} FROM ${table.plan.targetName} WITH NO DATA`;
+}
+
+/** FNV-1a over UTF-16 code units: cheap and evenly spread for splitting keys among writers. */
+function hash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** Streams final states into a staging table with COPY; deleted keys carry only their key fields. */
+async function copyStates(
+  tx: Transaction,
+  staging: string,
+  columns: string[],
+  table: TableBatch,
+  states: Map<string, FinalState>,
+): Promise<void> {
+  const stream = await tx.unsafe(`COPY ${staging} (${columns.join(", ")}) FROM STDIN`).writable();
+  const done = new Promise<void>((resolve, reject) => {
+    stream.on("finish", resolve);
+    stream.on("error", reject);
+  });
+  const width = table.encoder.columns.length;
+  const keyIndexes = table.encoder.keyIndexes;
+  let chunk = "";
+  for (const [key, state] of states) {
+    if (state === null) {
+      const fields = new Array<string | null>(width).fill(null);
+      const keyFields = table.keyFields(key);
+      keyIndexes.forEach((index, i) => fields[index] = keyFields[i]);
+      chunk += withFlag(copyText(fields), "t");
+    } else {
+      chunk += withFlag(copyText(state), "f");
+    }
+    if (chunk.length >= COPY_CHUNK_CHARS) {
+      if (!stream.write(chunk)) await new Promise((resolve) => stream.once("drain", resolve));
+      chunk = "";
+    }
+  }
+  if (chunk.length > 0) stream.write(chunk);
+  stream.end();
+  await done;
 }
 
 /** Appends the deleted-flag field to a COPY line. */
