@@ -1,49 +1,79 @@
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { DEFAULT_CONFIG_FILE } from "./src/config/config.ts";
 import { UserError } from "./src/config/errors.ts";
 import type { CommandContext } from "./src/commands/context.ts";
+import { checkCommand } from "./src/commands/check.ts";
+import { INIT_OPTIONS, initCommand } from "./src/commands/init.ts";
 import { posCommand } from "./src/commands/pos.ts";
-import { runCommand } from "./src/commands/run.ts";
+import { RUN_OPTIONS, runCommand } from "./src/commands/run.ts";
+import { statusCommand } from "./src/commands/status.ts";
 import { errorMessage } from "./src/observe/log.ts";
 
 const USAGE = `usage: mysql-gp-sync <command> [--config FILE] [--json]
 
 commands:
-  run                 follow the binlog and apply every change to PostgreSQL
+  init [flags]        write a commented config for a source and its tables (flags below)
+  check               verify every prerequisite of run, one line each with the fix
+  run [--quiet]       follow the binlog and apply every change to PostgreSQL
+  status              position, lag and rates of the sync (running or not)
   pos show            print the applied binlog position
   pos set FILE POS    set the position to start from (master.info and PostgreSQL)
 
 options:
   -c, --config FILE   config file (default ./${DEFAULT_CONFIG_FILE})
       --json          machine-readable output where supported
-  -h, --help          this text`;
+  -h, --help          this text
+
+init flags (written into the config; the output refuses to overwrite without --force):
+  --mysql-addr HOST:PORT --mysql-user USER --mysql-pass PASS   (source, default 127.0.0.1:3306 root)
+  --pg-host HOST --pg-port PORT --pg-user USER --pg-pass PASS --pg-dbname DB   (target)
+  --schema NAME (repeatable; default all)  --pg-schema NAME  --server-id N  --data-dir DIR
+  -o, --output FILE (default: the --config file; - for stdout)  --force`;
 
 type Command = (ctx: CommandContext) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
   run: runCommand,
   pos: posCommand,
+  check: checkCommand,
+  init: initCommand,
+  status: statusCommand,
+};
+
+/** Options every command takes. */
+const GLOBAL_OPTIONS = {
+  config: { type: "string", short: "c", default: DEFAULT_CONFIG_FILE },
+  json: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+} as const satisfies ParseArgsOptionsConfig;
+
+/**
+ * Flags only some commands take. main checks them as strictly as the global ones (so a typo is a
+ * usage error for every command) and hands them on in `ctx.args` for the command to read.
+ */
+const COMMAND_OPTIONS: Record<string, ParseArgsOptionsConfig> = {
+  run: RUN_OPTIONS,
+  init: INIT_OPTIONS,
 };
 
 /** Runs the CLI and returns the exit code: 0 ok, 1 a problem found, 2 a usage or config error. */
 export async function main(argv: string[]): Promise<number> {
+  const own = COMMAND_OPTIONS[commandName(argv) ?? ""];
   let parsed;
   try {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
       strict: true,
-      options: {
-        config: { type: "string", short: "c", default: DEFAULT_CONFIG_FILE },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
+      tokens: true,
+      options: { ...own, ...GLOBAL_OPTIONS },
     });
   } catch (err) {
     console.error(`mysql-gp-sync: ${errorMessage(err)}\n${USAGE}`);
     return 2;
   }
-  const [name, ...args] = parsed.positionals;
+  const [name, ...positionals] = parsed.positionals;
+  const args = own ? commandArgs(parsed.tokens, own) : positionals;
   if (parsed.values.help || name === undefined || name === "help") {
     console.log(USAGE);
     return name === undefined && !parsed.values.help ? 2 : 0;
@@ -70,6 +100,31 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof Error && err.stack) console.error(err.stack);
     return 1;
   }
+}
+
+/** The command word: the first positional once the global options and their values are skipped. */
+function commandName(argv: string[]): string | undefined {
+  return parseArgs({ args: argv, options: GLOBAL_OPTIONS, strict: false, allowPositionals: true })
+    .positionals[0];
+}
+
+type Token = NonNullable<ReturnType<typeof parseArgs>["tokens"]>[number];
+
+/** The command's own flags and its positionals, without the command word and global options. */
+function commandArgs(tokens: Token[], own: ParseArgsOptionsConfig): string[] {
+  const args: string[] = [];
+  let commandSeen = false;
+  for (const token of tokens) {
+    if (token.kind === "positional") {
+      if (commandSeen) args.push(token.value);
+      commandSeen = true;
+    } else if (token.kind === "option-terminator") {
+      args.push("--");
+    } else if (token.name in own) {
+      args.push(token.value === undefined ? `--${token.name}` : `--${token.name}=${token.value}`);
+    }
+  }
+  return args;
 }
 
 if (import.meta.main) {

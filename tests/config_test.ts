@@ -2,7 +2,46 @@ import { assertEquals, assertThrows } from "./assert.ts";
 import { parseConfig, PASSWORD_ENV } from "../src/config/config.ts";
 import { ConfigError } from "../src/config/errors.ts";
 
-const SEED = await Deno.readTextFile(new URL("../mysql-gp-sync.toml", import.meta.url));
+/** The example config of the original tool's documentation, verbatim (comments translated). */
+const SEED = `# source mysql
+mysql_addr = "127.0.0.1:3306"
+mysql_user = "root"
+mysql_pass = "123456"
+mysql_charset = "utf8"
+
+# target PostgreSQL
+pg_host = "139.155.20.126"
+pg_port = 5432
+pg_user = "gpadmin"
+pg_pass = "123456"
+pg_dbname = "qidian_api"
+
+# binlog position and process files
+data_dir = "./var"
+
+# statsd
+statsd_host = "127.0.0.1"
+statsd_port = 8125
+statsd_prefix = "dbsync"
+
+server_id = 1001
+flavor = "mysql"
+
+# concurrency
+concurrent_size = 6
+
+concurrent_ack_win = 2048
+
+[[source]]
+schema = "advanced"
+tables = ["t_user"]
+
+[[rule]]
+schema = "advanced"
+table = "t_user"
+pg_schema = "public"
+pg_table = "t_user"
+`;
 const FILE = "/etc/sync/mysql-gp-sync.toml";
 
 function failure(text: string): string {
@@ -106,4 +145,11 @@ Deno.test("defaults: rule pg_schema public, pg_table = table; data_dir ./var", (
   assertEquals(config.dataDir, `${Deno.cwd()}/rel/dir/var`);
   assertEquals(config.rules[0], { schema: "s", table: "t", pgSchema: "public", pgTable: "t" });
   assertEquals(config.syncId, "7");
+});
+
+Deno.test("the annotated sample config in the repository loads", async () => {
+  const file = new URL("../mysql-gp-sync.toml", import.meta.url).pathname;
+  const config = parseConfig(await Deno.readTextFile(file), file);
+  assertEquals(config.sources, [{ schema: "advanced", tables: ["t_user"] }]);
+  assertEquals(config.concurrentSize, 1);
 });

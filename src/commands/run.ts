@@ -1,10 +1,32 @@
+import type { ParseArgsOptionsConfig } from "node:util";
+import { loadConfig } from "../config/config.ts";
+import { UserError } from "../config/errors.ts";
+import { errorMessage, Logger } from "../observe/log.ts";
+import { SyncMonitor } from "../observe/metrics.ts";
+import { SourceProbe } from "../observe/source_probe.ts";
+import { StatsdPusher } from "../observe/statsd.ts";
+import { serveStatus } from "../observe/status_server.ts";
 import { formatPosition } from "../offsets/position.ts";
 import { newStats, replicate } from "../pipeline/replicator.ts";
-import { type CommandContext, openConfig } from "./context.ts";
+import type { CommandContext } from "./context.ts";
+import { commandFlags } from "./flags.ts";
+
+/** Flags of `run` besides the global ones. */
+export const RUN_OPTIONS = {
+  // start.sh sends stderr to sync.log, which the logger writes itself: without this every line
+  // would be there twice.
+  quiet: { type: "boolean", default: false },
+} as const satisfies ParseArgsOptionsConfig;
+
+/** How often rates are sampled and statsd is fed. */
+const MONITOR_INTERVAL_MS = 1_000;
 
 /** `run`: follow the binlog until SIGTERM/SIGINT, then finish the work in hand and exit 0. */
 export async function runCommand(ctx: CommandContext): Promise<number> {
-  const { config, log } = await openConfig(ctx, { logFile: true });
+  const values = commandFlags(ctx, RUN_OPTIONS);
+  const config = await loadConfig(ctx.configFile);
+  const log = new Logger(config.logLevel, { quiet: values.quiet });
+  await log.openFile(`${config.dataDir}/sync.log`);
   const controller = new AbortController();
   const stop = (name: string) => () => {
     if (controller.signal.aborted) return;
@@ -15,13 +37,47 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
   for (const [signal, handler] of signals) Deno.addSignalListener(signal, handler);
   const stats = newStats();
   log.info(`mysql-gp-sync starting (config ${config.file}, data_dir ${config.dataDir})`);
+  const probe = new SourceProbe(config);
+  const monitor = new SyncMonitor(config, stats, probe);
+  const server = serveStatus(config, () => monitor.report(), log);
+  const statsd = config.statsdHost ? new StatsdPusher(config, log) : null;
+  const monitoring = repeat(MONITOR_INTERVAL_MS, controller.signal, async () => {
+    monitor.tick();
+    if (statsd) statsd.push(await monitor.report());
+  });
   try {
     await replicate(config, log, controller.signal, stats);
     const at = stats.appliedPosition ? ` at ${formatPosition(stats.appliedPosition)}` : "";
     log.info(`stopped${at}; ${stats.rowsApplied} row changes applied in this run`);
     return 0;
+  } catch (err) {
+    // sync.log is where operators look first; the CLI prints the same line to stderr.
+    log.error(err instanceof UserError ? err.message : `unexpected error: ${errorMessage(err)}`);
+    throw err;
   } finally {
+    controller.abort();
+    await monitoring;
+    await server?.shutdown();
+    await statsd?.close();
+    await probe.close();
     for (const [signal, handler] of signals) Deno.removeSignalListener(signal, handler);
     log.close();
+  }
+}
+
+/** Calls `task` every `ms` until `signal` aborts; one call at a time, failures ignored. */
+async function repeat(ms: number, signal: AbortSignal, task: () => Promise<void>): Promise<void> {
+  while (!signal.aborted) {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        resolve();
+      }
+      signal.addEventListener("abort", done);
+    });
+    if (signal.aborted) break;
+    await task().catch(() => {});
   }
 }

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { charsetMaxBytes } from "./charset.ts";
+import { charsetMaxBytes, decoderFor } from "./charset.ts";
 import { parseLabels } from "./mapping.ts";
 import type { SourceColumn, ZongJiColumnSchema } from "./types.ts";
 
@@ -43,6 +43,11 @@ export interface TableMapEventLike {
   tableId: number;
   hasSelfDescribingMetadata?: () => boolean;
   hasAmbiguousTemporalColumns?: () => boolean;
+  /**
+   * zongji's raw ENUM/SET labels from FULL metadata, per column index: the bytes in the column's
+   * charset, which zongji itself decodes with iconv-lite (wrong for some bytes, see charset.ts).
+   */
+  _enumSetValues?: (readonly Uint8Array[] | undefined)[];
 }
 
 /** Looks a column up in the current catalog (INFORMATION_SCHEMA), for what the binlog lacks. */
@@ -127,14 +132,31 @@ export function patchTableMap(
         column.charset = null;
         break;
       case ENUM:
-        // zongji's fallback parser splits labels on every comma and keeps doubled quotes
-        schema.ENUM_VALUES ??= parseLabels(schema.COLUMN_TYPE);
+      case SET: {
+        // zongji maps a row's index/bitmap to these labels while it decodes the row. Without
+        // binlog labels its fallback parser splits on every comma and keeps doubled quotes; with
+        // them, iconv-lite decoded them (cp1252 for MySQL's latin1: 0x81 became U+FFFD).
+        const labels = binlogLabels(event, i, schema.CHARACTER_SET_NAME) ??
+          (column.type === ENUM ? schema.ENUM_VALUES : schema.SET_VALUES) ??
+          parseLabels(schema.COLUMN_TYPE);
+        if (column.type === ENUM) schema.ENUM_VALUES = labels;
+        else schema.SET_VALUES = labels;
         break;
-      case SET:
-        schema.SET_VALUES ??= parseLabels(schema.COLUMN_TYPE);
-        break;
+      }
     }
   }
+}
+
+/** Column `index`'s ENUM/SET labels from the binlog, decoded as the server decodes them. */
+function binlogLabels(
+  event: TableMapEventLike,
+  index: number,
+  charset: string | null,
+): string[] | undefined {
+  const raw = event._enumSetValues?.[index];
+  if (!raw || charset === null) return undefined;
+  const decode = decoderFor(charset);
+  return decode ? raw.map((label) => decode(label)) : undefined;
 }
 
 /**
