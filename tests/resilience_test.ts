@@ -51,19 +51,10 @@ Deno.test("MariaDB restarts: the sync reconnects and continues where it was", as
   try {
     await write(fixture, 1, 500);
     await waitForCatchUp(fixture, sync);
-    await fixture.my.end();
     await fixture.mariadb.stop();
     await new Promise((resolve) => setTimeout(resolve, 1000));
     await fixture.mariadb.start();
-    // The fixture's connection died with the server; open a fresh one for the rest of the test.
-    const mysql = (await import("mysql2/promise")).default;
-    fixture.my = await mysql.createConnection({
-      host: fixture.mariadb.host,
-      port: fixture.mariadb.port,
-      user: fixture.mariadb.user,
-      password: fixture.mariadb.password,
-      multipleStatements: true,
-    });
+    await fixture.reconnect();
     await write(fixture, 1001, 500);
     await waitForCatchUp(fixture, sync, 60_000);
     await assertEqualTables(fixture);
@@ -80,21 +71,12 @@ Deno.test("PostgreSQL restarts: the sync retries and nothing is lost or doubled"
   try {
     await write(fixture, 1, 500);
     await waitForCatchUp(fixture, sync);
-    await fixture.pg.end();
     await fixture.postgres.stop();
     // Changes made while PostgreSQL is down must arrive once it is back.
     await write(fixture, 1001, 500);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     await fixture.postgres.start();
-    const postgres = (await import("postgres")).default;
-    fixture.pg = postgres({
-      host: fixture.postgres.host,
-      port: fixture.postgres.port,
-      user: fixture.postgres.user,
-      password: fixture.postgres.password,
-      database: fixture.postgres.database,
-      onnotice: () => {},
-    });
+    await fixture.reconnect();
     await waitForCatchUp(fixture, sync, 60_000);
     await assertEqualTables(fixture);
     assert(sync.stats.reconnects >= 1, "a retry was counted");

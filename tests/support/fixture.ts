@@ -27,6 +27,8 @@ export interface Fixture extends AsyncDisposable {
   dataDir: string;
   /** Writes the config file: the connection keys plus `body` (sources, rules, extras). */
   writeConfig(body: string): Promise<Config>;
+  /** Replaces `my` and `pg` with fresh connections (after a server restart). */
+  reconnect(): Promise<void>;
   /** Current binlog file and position of the source (`SHOW MASTER STATUS`). */
   masterStatus(): Promise<{ file: string; pos: number }>;
   dispose(): Promise<void>;
@@ -42,27 +44,8 @@ export async function startFixture(options: FixtureOptions = {}): Promise<Fixtur
     startMariaDB({ args: options.mariadbArgs }),
     startPostgres(),
   ]);
-  const my = await mysql.createConnection({
-    host: mariadb.host,
-    port: mariadb.port,
-    user: mariadb.user,
-    password: mariadb.password,
-    dateStrings: true,
-    supportBigNumbers: true,
-    bigNumberStrings: true,
-    multipleStatements: true,
-    charset: "utf8mb4",
-  });
-  await my.query("SET time_zone = '+00:00'");
-  const pg = postgres({
-    host: pgServer.host,
-    port: pgServer.port,
-    user: pgServer.user,
-    password: pgServer.password,
-    database: pgServer.database,
-    max: 2,
-    onnotice: () => {},
-  });
+  const my = await connectMy(mariadb);
+  const pg = connectPg(pgServer);
   const dir = await Deno.makeTempDir({ prefix: "mgs-fixture-" });
   const configFile = `${dir}/mysql-gp-sync.toml`;
   const dataDir = `${dir}/var`;
@@ -94,6 +77,12 @@ ${body}
       );
       return await loadConfig(configFile, {});
     },
+    async reconnect() {
+      await fixture.my.end().catch(() => {});
+      await fixture.pg.end({ timeout: 1 }).catch(() => {});
+      fixture.my = await connectMy(mariadb);
+      fixture.pg = connectPg(pgServer);
+    },
     async masterStatus() {
       const [rows] = await fixture.my.query("SHOW MASTER STATUS");
       const row = (rows as { File: string; Position: number | string }[])[0];
@@ -111,6 +100,34 @@ ${body}
     },
   };
   return fixture;
+}
+
+async function connectMy(server: MariaDBServer): Promise<mysql.Connection> {
+  const my = await mysql.createConnection({
+    host: server.host,
+    port: server.port,
+    user: server.user,
+    password: server.password,
+    dateStrings: true,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    multipleStatements: true,
+    charset: "utf8mb4",
+  });
+  await my.query("SET time_zone = '+00:00'");
+  return my;
+}
+
+function connectPg(server: PostgresServer): postgres.Sql {
+  return postgres({
+    host: server.host,
+    port: server.port,
+    user: server.user,
+    password: server.password,
+    database: server.database,
+    max: 2,
+    onnotice: () => {},
+  });
 }
 
 /** A sync running inside the test process. */
