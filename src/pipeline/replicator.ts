@@ -1,3 +1,4 @@
+import { setImmediate } from "node:timers";
 import type { Config } from "../config/config.ts";
 import { UserError } from "../config/errors.ts";
 import { qualified } from "../convert/ident.ts";
@@ -60,6 +61,10 @@ export function newStats(): SyncStats {
 
 /** Pause between reconnect attempts grows to this. */
 const MAX_BACKOFF_MS = 30_000;
+/** master.info is rewritten at most this often while running. */
+const MIRROR_EVERY_MS = 1_000;
+/** The read loop lets other I/O run at least this often (milliseconds). */
+const YIELD_EVERY_MS = 2;
 /** A batch is flushed once its transactions' binlog events reach this size (bounds memory). */
 const BATCH_MAX_BYTES = 16 << 20;
 /** Position-only commits (binlog traffic for tables we do not follow) at most this often. */
@@ -108,6 +113,8 @@ class Session {
   #sql: Sql | null = null;
   #copiers: Sql[] = [];
   #writer: BatchWriter | null = null;
+  #mirroredAt = 0;
+  #unmirrored: BinlogPosition | null = null;
   #source: SourceConnection | null = null;
   #reader: BinlogReader | null = null;
   #plans = new Map<string, TablePlan>();
@@ -151,6 +158,7 @@ class Session {
 
   async close(): Promise<void> {
     this.#reader?.stop();
+    if (this.#unmirrored) await this.#mirror(this.#unmirrored, true);
     await this.#writer?.close().catch(() => {});
     await this.#source?.end().catch(() => {});
     for (const copier of this.#copiers) await copier.end({ timeout: 5 }).catch(() => {});
@@ -229,9 +237,16 @@ class Session {
     };
     const onAbort = () => reader.stop();
     signal.addEventListener("abort", onAbort);
+    let busySince = performance.now();
     try {
       while (true) {
         if (failure) throw failure;
+        // With a backlog, reading resolves without ever waiting on I/O, so PostgreSQL's answers
+        // to the batch being applied would sit unread until the backlog is gone: let them in.
+        if (performance.now() - busySince > YIELD_EVERY_MS) {
+          await new Promise((resolve) => setImmediate(resolve));
+          busySince = performance.now();
+        }
         const limit = batch.tables.size > 0 ? config.batchMaxMs : IDLE_POSITION_MS;
         const wait = batch.empty
           ? IDLE_POSITION_MS
@@ -286,7 +301,7 @@ class Session {
     const started = performance.now();
     await writer.apply(batch);
     this.#recordApplied(batch, performance.now() - started);
-    await writeMasterInfo(this.config.dataDir, batch.position);
+    await this.#mirror(batch.position);
   }
 
   /**
@@ -333,8 +348,20 @@ class Session {
     if (applied?.position) {
       this.stats.rowsApplied += earlierRows;
       this.#recordApplied(applied, performance.now() - started);
-      await writeMasterInfo(this.config.dataDir, applied.position);
+      await this.#mirror(applied.position);
     }
+  }
+
+  /**
+   * Mirrors the applied position into master.info at most once a second (PostgreSQL holds the
+   * authoritative copy; the seed's tool also saved about once a second). `close` writes the last.
+   */
+  async #mirror(position: BinlogPosition, force = false): Promise<void> {
+    this.#unmirrored = position;
+    if (!force && Date.now() - this.#mirroredAt < MIRROR_EVERY_MS) return;
+    this.#mirroredAt = Date.now();
+    this.#unmirrored = null;
+    await writeMasterInfo(this.config.dataDir, position);
   }
 
   #recordApplied(batch: Batch, applyMs = 0): void {
@@ -385,7 +412,7 @@ class Session {
       await writer.apply(batch);
     }
     this.#recordApplied(batch);
-    await writeMasterInfo(this.config.dataDir, batch.position!);
+    await this.#mirror(batch.position!);
   }
 
   /** Followed tables whose name appears in a statement (a cheap scan, good enough to decide on a refresh). */
