@@ -6,7 +6,9 @@ import { checkCommand } from "./src/commands/check.ts";
 import { INIT_OPTIONS, initCommand } from "./src/commands/init.ts";
 import { posCommand } from "./src/commands/pos.ts";
 import { RUN_OPTIONS, runCommand } from "./src/commands/run.ts";
+import { SNAPSHOT_OPTIONS, snapshotCommand } from "./src/commands/snapshot.ts";
 import { statusCommand } from "./src/commands/status.ts";
+import { VERIFY_OPTIONS, verifyCommand } from "./src/commands/verify.ts";
 import { errorMessage } from "./src/observe/log.ts";
 
 const USAGE = `usage: mysql-gp-sync <command> [--config FILE] [--json]
@@ -18,6 +20,10 @@ commands:
   status              position, lag and rates of the sync (running or not)
   pos show            print the applied binlog position
   pos set FILE POS    set the position to start from (master.info and PostgreSQL)
+  snapshot [flags]    load the followed tables from the running source and set the position
+                      run continues from (stop run first)
+  verify [flags]      compare every followed table with its target, row by row; exit 1 if
+                      they differ (--repair rewrites the rows that differ; works while run runs)
 
 options:
   -c, --config FILE   config file (default ./${DEFAULT_CONFIG_FILE})
@@ -28,7 +34,15 @@ init flags (written into the config; the output refuses to overwrite without --f
   --mysql-addr HOST:PORT --mysql-user USER --mysql-pass PASS   (source, default 127.0.0.1:3306 root)
   --pg-host HOST --pg-port PORT --pg-user USER --pg-pass PASS --pg-dbname DB   (target)
   --schema NAME (repeatable; default all)  --pg-schema NAME  --server-id N  --data-dir DIR
-  -o, --output FILE (default: the --config file; - for stdout)  --force`;
+  -o, --output FILE (default: the --config file; - for stdout)  --force
+
+snapshot flags:
+  --truncate (empty target tables that hold rows; otherwise they are refused)
+  --tables SCHEMA.TABLE,...  --chunk-rows N (default 50000)
+
+verify flags:
+  --repair  --tables SCHEMA.TABLE,...  --chunk-rows N (default 50000)
+  --wait SECONDS (longest wait for run to apply a row being re-checked; default 60)`;
 
 type Command = (ctx: CommandContext) => Promise<number>;
 
@@ -38,6 +52,8 @@ const COMMANDS: Record<string, Command> = {
   check: checkCommand,
   init: initCommand,
   status: statusCommand,
+  snapshot: snapshotCommand,
+  verify: verifyCommand,
 };
 
 /** Options every command takes. */
@@ -54,6 +70,8 @@ const GLOBAL_OPTIONS = {
 const COMMAND_OPTIONS: Record<string, ParseArgsOptionsConfig> = {
   run: RUN_OPTIONS,
   init: INIT_OPTIONS,
+  snapshot: SNAPSHOT_OPTIONS,
+  verify: VERIFY_OPTIONS,
 };
 
 /** Runs the CLI and returns the exit code: 0 ok, 1 a problem found, 2 a usage or config error. */

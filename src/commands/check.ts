@@ -1,0 +1,57 @@
+import { fail, type Finding, type Level } from "../check/finding.ts";
+import { checkSource } from "../check/source.ts";
+import { checkTarget, startFinding } from "../check/target.ts";
+import { loadConfig } from "../config/config.ts";
+import { errorMessage } from "../observe/log.ts";
+import { readMasterInfo } from "../offsets/master_info.ts";
+import { buildRoutes } from "../pipeline/routes.ts";
+import type { CommandContext } from "./context.ts";
+
+const LABEL: Record<Level, string> = { ok: "OK  ", warn: "WARN", fail: "FAIL" };
+
+/**
+ * `check`: every prerequisite of `run`, one line each with the fix. Exit 0 when ready (warnings
+ * allowed), 1 when something must be fixed first; a config error exits 2 before any check.
+ */
+export async function checkCommand(ctx: CommandContext): Promise<number> {
+  const config = await loadConfig(ctx.configFile);
+  const source = await checkSource(config);
+  const routes = [...buildRoutes(source.tables, config.rules).values()];
+  const target = await checkTarget(config, routes);
+  const findings = [...source.findings, ...target.findings];
+  let masterInfo = null;
+  try {
+    masterInfo = await readMasterInfo(config.dataDir);
+  } catch (err) {
+    findings.push(fail("position", errorMessage(err)));
+  }
+  const start = target.stored
+    ? { position: target.stored, from: "saved in PostgreSQL" }
+    : masterInfo
+    ? { position: masterInfo, from: "master.info" }
+    : null;
+  // Unknown when PostgreSQL could not be read: its saved position would take precedence.
+  if (target.stored !== undefined) {
+    const finding = startFinding(start, source.binlog);
+    if (finding) findings.push(finding);
+  }
+
+  const count = (level: Level) => findings.filter((f) => f.level === level).length;
+  const ready = count("fail") === 0;
+  const summary = ready
+    ? `ready: ${count("ok")} OK, ${count("warn")} warning(s)`
+    : `not ready: ${count("fail")} failure(s), ${count("warn")} warning(s), ${
+      count("ok")
+    } OK; fix the FAIL lines and run check again`;
+  if (ctx.json) {
+    ctx.out(JSON.stringify({ ready, summary, findings }));
+  } else {
+    for (const finding of findings) ctx.out(formatFinding(finding));
+    ctx.out(summary);
+  }
+  return ready ? 0 : 1;
+}
+
+export function formatFinding(finding: Finding): string {
+  return `${LABEL[finding.level]} ${finding.message}`;
+}
