@@ -106,6 +106,8 @@ statsd_prefix = "test"`,
     assertEquals(live.rows_applied, 7);
     assertEquals(live.transactions_applied, 4);
     assertEquals(live.tables?.["shop.line"], 2);
+    assertEquals(live.table_changes?.["shop.t_user"], { insert: 3, update: 1, delete: 1 });
+    assertEquals(live.table_changes?.["shop.line"], { insert: 2, update: 0, delete: 0 });
     assert(live.tables!["shop.t_user"] >= 3, JSON.stringify(live.tables));
     assertEquals(live.last_error, null);
     assertEquals(live.read_position, live.applied_position);
@@ -119,6 +121,10 @@ statsd_prefix = "test"`,
     assertMatch(
       metrics,
       /^mysql_gp_sync_table_rows_applied_total\{sync_id="1001",table="shop\.line"\} 2$/m,
+    );
+    assertMatch(
+      metrics,
+      /^mysql_gp_sync_table_changes_applied_total\{sync_id="1001",table="shop\.t_user",op="update"\} 1$/m,
     );
     assertMatch(metrics, /^mysql_gp_sync_lag_bytes\{sync_id="1001"\} 0$/m);
     assertMatch(metrics, /^mysql_gp_sync_reconnects_total\{sync_id="1001"\} 0$/m);
@@ -145,6 +151,8 @@ statsd_prefix = "test"`,
     // statsd got the counters' growth and the lag gauges.
     await waitFor("statsd counters", () => counted(statsd.lines, "test.rows_applied") === 7);
     assertEquals(counted(statsd.lines, "test.rows.shop.line"), 2);
+    assertEquals(counted(statsd.lines, "test.rows.shop.t_user.insert"), 3);
+    assertEquals(counted(statsd.lines, "test.rows.shop.t_user.delete"), 1);
     assertEquals(counted(statsd.lines, "test.transactions_applied"), 4);
     assert(statsd.lines.includes("test.lag_bytes:0|g"), statsd.lines.join("\n"));
     assert(statsd.lines.includes("test.lag_seconds:0|g"), statsd.lines.join("\n"));

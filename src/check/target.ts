@@ -8,7 +8,7 @@ import { formatPosition } from "../offsets/position.ts";
 import type { Route } from "../pipeline/routes.ts";
 import { PositionStore, type StoredPosition } from "../sink/position_store.ts";
 import { connectTarget, type Sql } from "../sink/postgres.ts";
-import { describeTarget, type TargetTable } from "../sink/target.ts";
+import { describeTarget, targetColumnFor, type TargetTable } from "../sink/target.ts";
 import { fail, type Finding, ok, warn } from "./finding.ts";
 
 /** What the target side of `check` found. */
@@ -129,7 +129,7 @@ async function routeFindings(config: Config, sql: Sql, route: Route): Promise<Fi
   }
   const columnProblems = columnFindings(route, target, rules);
   findings.push(...columnProblems);
-  const keyColumns = source.primaryKey.map((k) => targetColumn(target, k)?.name ?? k);
+  const keyColumns = source.primaryKey.map((k) => targetColumnFor(target, k)?.name ?? k);
   let indexed = false;
   if (keyColumns.length > 0) {
     indexed = await hasKeyIndex(sql, route, keyColumns);
@@ -154,15 +154,6 @@ async function routeFindings(config: Config, sql: Sql, route: Route): Promise<Fi
   return findings;
 }
 
-/** The target column receiving `name`: same name, else the same name in any case (as `run` does). */
-function targetColumn<T extends { name: string }>(
-  target: { columns: T[] },
-  name: string,
-): T | undefined {
-  return target.columns.find((c) => c.name === name) ??
-    target.columns.find((c) => c.name.toLowerCase() === name.toLowerCase());
-}
-
 /** Every source column lands in a target column of a compatible type; inserts cannot fail. */
 export function columnFindings(
   route: Route,
@@ -175,7 +166,7 @@ export function columnFindings(
   const filled = new Set<string>();
   for (const column of source.columns) {
     const where = `${source.schema}.${source.table}.${column.name}`;
-    const match = targetColumn(target, column.name);
+    const match = targetColumnFor(target, column.name);
     if (!match) {
       findings.push(fail(
         "columns",

@@ -7,6 +7,7 @@
  */
 import type { Config } from "../config/config.ts";
 import type { BinlogPosition } from "../offsets/position.ts";
+import type { OpCounts } from "../pipeline/batch.ts";
 import type { SyncStats } from "../pipeline/replicator.ts";
 import type { SourceProbe, SourceSnapshot } from "./source_probe.ts";
 
@@ -49,6 +50,8 @@ export interface StatusReport {
   values_altered: number | null;
   /** Rows applied per source table (`schema.table`) in this run. */
   tables: Record<string, number> | null;
+  /** Source row changes applied per table in this run, by kind. */
+  table_changes: Record<string, OpCounts> | null;
   /** Connection losses the running sync recovered from. */
   reconnects: number | null;
   last_error: string | null;
@@ -100,6 +103,7 @@ export function buildReport(input: ReportInput, now = Date.now()): StatusReport 
     batches_applied: stats?.batchesApplied ?? null,
     values_altered: stats?.valuesAltered ?? null,
     tables: stats ? Object.fromEntries(stats.perTable) : null,
+    table_changes: stats ? Object.fromEntries(stats.perTableOps) : null,
     reconnects: stats?.reconnects ?? null,
     last_error: input.lastError,
   };
@@ -208,6 +212,16 @@ export function prometheusText(report: StatusReport): string {
     "counter",
     "Rows applied per source table by this process.",
     Object.entries(report.tables ?? {}).map(([table, rows]) => [{ ...sync, table }, rows]),
+  );
+  metric(
+    "mysql_gp_sync_table_changes_applied_total",
+    "counter",
+    "Source row changes applied per table and operation by this process.",
+    Object.entries(report.table_changes ?? {}).flatMap(([table, ops]) =>
+      (["insert", "update", "delete"] as const).map((op) =>
+        [{ ...sync, table, op }, ops[op]] as [Record<string, string>, number]
+      )
+    ),
   );
   metric(
     "mysql_gp_sync_transactions_applied_total",

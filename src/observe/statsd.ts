@@ -32,6 +32,11 @@ export class StatsdPusher {
     for (const [table, rows] of Object.entries(report.tables ?? {})) {
       this.#count(`rows.${metricName(table)}`, rows);
     }
+    for (const [table, ops] of Object.entries(report.table_changes ?? {})) {
+      for (const op of ["insert", "update", "delete"] as const) {
+        this.#count(`rows.${metricName(table)}.${op}`, ops[op]);
+      }
+    }
     this.#gauge("lag_seconds", report.lag_seconds);
     this.#gauge("lag_bytes", report.lag_bytes);
     this.#gauge("rows_per_second", report.rows_per_second);

@@ -16,10 +16,19 @@ function keyText(fields: (string | null)[]): string {
 /** The final state of one key within a batch: the row to hold, or `null` for "deleted". */
 export type FinalState = (string | null)[] | null;
 
+/** Source row changes by kind. */
+export interface OpCounts {
+  insert: number;
+  update: number;
+  delete: number;
+}
+
 /** One table's share of a batch: the last state of every key it touched. */
 export class TableBatch {
   /** Key (text of the key fields) to final state. */
   readonly states = new Map<string, FinalState>();
+  /** Source row changes merged in, by kind. */
+  readonly ops: OpCounts = { insert: 0, update: 0, delete: 0 };
 
   constructor(readonly plan: TablePlan, readonly encoder: RowEncoder) {}
 
@@ -117,6 +126,7 @@ export class Batch {
         table = new TableBatch(plan, encoder);
         this.tables.set(plan, table);
       }
+      table.ops[change.kind] += change.rows.length;
       switch (change.kind) {
         case "insert":
           for (const row of change.rows) table.upsert(row);

@@ -5,7 +5,7 @@ import { quoteIdent } from "../convert/ident.ts";
 import { type LossKind, type SourceColumn, sourceColumnsFromSchema } from "../convert/types.ts";
 import { UserError } from "../config/errors.ts";
 import type { Row } from "../source/binlog.ts";
-import type { TargetTable } from "../sink/target.ts";
+import { targetColumnFor, type TargetTable } from "../sink/target.ts";
 import type { Route } from "./routes.ts";
 
 /** Called when a value had to be changed to fit PostgreSQL (a zero date, a NUL byte). */
@@ -62,13 +62,11 @@ export class TablePlan {
   }
 
   #build(sources: SourceColumn[], layout: string): RowEncoder {
-    const byName = new Map(this.target.columns.map((c) => [c.name, c]));
-    const byLowerName = new Map(this.target.columns.map((c) => [c.name.toLowerCase(), c]));
     const names: string[] = [];
     const targetNames: string[] = [];
     const encoders: ((value: unknown) => string | null)[] = [];
     for (const source of sources) {
-      const target = byName.get(source.name) ?? byLowerName.get(source.name.toLowerCase());
+      const target = targetColumnFor(this.target, source.name);
       if (!target) {
         throw new UserError(
           `column "${source.name}" of MySQL table ${this.sourceName} has no column in PostgreSQL table ` +

@@ -17,7 +17,7 @@ import { PositionStore } from "../sink/position_store.ts";
 import { connectTarget, describePgError, type Sql } from "../sink/postgres.ts";
 import { describeTarget } from "../sink/target.ts";
 import { BatchWriter } from "../sink/writer.ts";
-import { Batch } from "./batch.ts";
+import { Batch, type OpCounts } from "./batch.ts";
 import { type LossReporter, TablePlan } from "./plan.ts";
 import { binlogFilter, buildRoutes, type Route, tableKey } from "./routes.ts";
 import { startPosition } from "./start_position.ts";
@@ -32,6 +32,8 @@ export interface SyncStats {
   transactionsApplied: number;
   batchesApplied: number;
   perTable: Map<string, number>;
+  /** Source row changes applied per table (`schema.table`), by kind. */
+  perTableOps: Map<string, OpCounts>;
   lastError: string | null;
   valuesAltered: number;
   /** Last time anything, a heartbeat included, came from the source (ms since epoch). */
@@ -51,6 +53,7 @@ export function newStats(): SyncStats {
     transactionsApplied: 0,
     batchesApplied: 0,
     perTable: new Map(),
+    perTableOps: new Map(),
     lastError: null,
     valuesAltered: 0,
     sourceAliveAt: 0,
@@ -369,6 +372,11 @@ class Session {
     for (const table of batch.tables.values()) {
       const name = table.plan.sourceName;
       stats.perTable.set(name, (stats.perTable.get(name) ?? 0) + table.size);
+      const ops = stats.perTableOps.get(name) ?? { insert: 0, update: 0, delete: 0 };
+      ops.insert += table.ops.insert;
+      ops.update += table.ops.update;
+      ops.delete += table.ops.delete;
+      stats.perTableOps.set(name, ops);
     }
     stats.appliedPosition = batch.position;
     stats.appliedAt = Date.now();

@@ -25,3 +25,16 @@ export async function describeTarget(
   if (rows.length === 0) return null;
   return { schema, table, columns: rows.map((r) => ({ name: r.name, type: r.type })) };
 }
+
+/**
+ * The target column that receives the source column `name`: the same name, else the same name in
+ * another case (MySQL column names are case-insensitive, quoted PostgreSQL names are not).
+ */
+export function targetColumnFor<T extends { name: string }>(
+  target: { columns: T[] },
+  name: string,
+): T | undefined {
+  const lower = name.toLowerCase();
+  return target.columns.find((c) => c.name === name) ??
+    target.columns.find((c) => c.name.toLowerCase() === lower);
+}
