@@ -8,6 +8,7 @@ import { StatsdPusher } from "../observe/statsd.ts";
 import { serveStatus } from "../observe/status_server.ts";
 import { formatPosition } from "../offsets/position.ts";
 import { newStats, replicate } from "../pipeline/replicator.ts";
+import { sleep } from "../util/sleep.ts";
 import type { CommandContext } from "./context.ts";
 import { commandFlags } from "./flags.ts";
 
@@ -68,15 +69,7 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
 /** Calls `task` every `ms` until `signal` aborts; one call at a time, failures ignored. */
 async function repeat(ms: number, signal: AbortSignal, task: () => Promise<void>): Promise<void> {
   while (!signal.aborted) {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        signal.removeEventListener("abort", done);
-        resolve();
-      }
-      signal.addEventListener("abort", done);
-    });
+    await sleep(ms, signal);
     if (signal.aborted) break;
     await task().catch(() => {});
   }

@@ -21,6 +21,7 @@ import { Batch, type OpCounts } from "./batch.ts";
 import { type LossReporter, TablePlan } from "./plan.ts";
 import { binlogFilter, buildRoutes, type Route, tableKey } from "./routes.ts";
 import { startPosition } from "./start_position.ts";
+import { sleep } from "../util/sleep.ts";
 
 /** Counters a running sync keeps; read by logs and status. */
 export interface SyncStats {
@@ -449,16 +450,4 @@ class Session {
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done);
-  });
 }
