@@ -28,7 +28,7 @@ Deno.test("a transaction larger than a piece arrives whole and atomically", asyn
     }
   })();
   try {
-    // ~36 MB of row events in one transaction: at least two pieces of 16 MB.
+    // ~36 MB of row events in one transaction: many pieces of 4 MB.
     await fixture.my.query(
       "INSERT INTO big.t SELECT seq, REPEAT(CHAR(65 + seq % 26), 590), 0 FROM big.seq_1_to_60000",
     );

@@ -70,7 +70,7 @@ const MIRROR_EVERY_MS = 1_000;
 /** The read loop lets other I/O run at least this often (milliseconds). */
 const YIELD_EVERY_MS = 2;
 /** A batch is flushed once its transactions' binlog events reach this size (bounds memory). */
-const BATCH_MAX_BYTES = 16 << 20;
+const BATCH_MAX_BYTES = 8 << 20;
 /** Position-only commits (binlog traffic for tables we do not follow) at most this often. */
 const IDLE_POSITION_MS = 1_000;
 

@@ -1,3 +1,4 @@
+import { connect as tcpConnect, type Socket } from "node:net";
 import postgres from "postgres";
 import type { Config } from "../config/config.ts";
 import { UserError } from "../config/errors.ts";
@@ -8,19 +9,55 @@ export type Sql = postgres.Sql;
 /** Anything that runs queries: a client or an open transaction. */
 export type Queryable = postgres.Sql | postgres.TransactionSql;
 
+/** Connection settings for {@link pgClient}. */
+export interface PgClientOptions {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+  max: number;
+}
+
+/**
+ * A postgres.js client whose connections have Nagle's algorithm off. Without it, a statement sent
+ * right after COPY data waits for the server's delayed ACK (about 40 ms), which dominates the apply
+ * of small batches.
+ */
+export function pgClient(options: PgClientOptions): Sql {
+  const settings = {
+    ...options,
+    connect_timeout: 10,
+    idle_timeout: 0,
+    onnotice: () => {},
+    connection: { application_name: "mysql-gp-sync" },
+    // Supported by postgres.js though missing from its types: a function giving a connected socket.
+    socket: () => noDelaySocket(options.host, options.port),
+  };
+  return postgres(settings as postgres.Options<Record<string, postgres.PostgresType>>);
+}
+
+function noDelaySocket(host: string, port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = tcpConnect({ host, port });
+    socket.once("error", reject);
+    socket.once("connect", () => {
+      socket.off("error", reject);
+      socket.setNoDelay(true);
+      resolve(socket);
+    });
+  });
+}
+
 /** Opens a client with `max` connections and checks that it can log in. */
 export async function connectTarget(config: Config, max = 1): Promise<Sql> {
-  const sql = postgres({
+  const sql = pgClient({
     host: config.pgHost,
     port: config.pgPort,
     user: config.pgUser,
     password: config.pgPass,
     database: config.pgDbname,
     max,
-    connect_timeout: 10,
-    idle_timeout: 0,
-    onnotice: () => {},
-    connection: { application_name: "mysql-gp-sync" },
   });
   try {
     await sql`SELECT 1`;

@@ -71,12 +71,15 @@ const EVENTS = [
   "partialupdaterows",
 ];
 
-/** Binlog bytes of queued transactions beyond this make the reader pause the replication connection. */
-const DEFAULT_HIGH_WATER_BYTES = 32 << 20;
+/**
+ * Binlog bytes of queued transactions beyond this make the reader pause the replication
+ * connection. Decoded rows take 10-20 times their binlog size in memory, so this stays small.
+ */
+const DEFAULT_HIGH_WATER_BYTES = 4 << 20;
 /** The server sends a heartbeat after this much silence, so a quiet stream is not a dead one. */
 const HEARTBEAT_SECONDS = 1;
 /** A transaction whose row events exceed this is handed out in pieces of about this size. */
-const PIECE_BYTES = 16 << 20;
+const PIECE_BYTES = 4 << 20;
 /** No event nor heartbeat for this long means the connection is dead (e.g. network loss without RST). */
 const STALL_MS = 15_000;
 
@@ -89,7 +92,9 @@ const STALL_MS = 15_000;
  */
 export class BinlogReader {
   #zongji: ZongJi;
+  /** Units not yet handed out start at `#head` (shift() would copy the array each time). */
   #queue: SourceTransaction[] = [];
+  #head = 0;
   #queuedBytes = 0;
   #paused = false;
   #failure: Error | null = null;
@@ -164,7 +169,7 @@ export class BinlogReader {
 
   /** The next committed unit, or null if none arrived within `timeoutMs`. Throws once the stream failed. */
   async next(timeoutMs: number): Promise<SourceTransaction | null> {
-    if (this.#queue.length === 0 && this.#failure === null && timeoutMs > 0) {
+    if (this.#head === this.#queue.length && this.#failure === null && timeoutMs > 0) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await new Promise<void>((resolve) => {
         this.#waiter = resolve;
@@ -173,10 +178,17 @@ export class BinlogReader {
       clearTimeout(timer);
       this.#waiter = null;
     }
-    const tx = this.#queue.shift();
-    if (tx === undefined) {
+    if (this.#head === this.#queue.length) {
       if (this.#failure) throw this.#failure;
       return null;
+    }
+    const tx = this.#queue[this.#head++];
+    if (this.#head === this.#queue.length) {
+      this.#queue = [];
+      this.#head = 0;
+    } else if (this.#head >= 1024 && this.#head * 2 >= this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
     }
     this.#queuedBytes -= tx.bytes;
     if (this.#paused && this.#queuedBytes < this.#highWater / 2) {
