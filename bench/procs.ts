@@ -137,7 +137,15 @@ export class SyncProcess {
 
   constructor(configFile: string) {
     const root = new URL("..", import.meta.url).pathname;
-    const args = ["run", "-A", `${root}main.ts`, "run", "--config", configFile];
+    const args = [
+      "run",
+      "-A",
+      ...productionV8Flags(),
+      `${root}main.ts`,
+      "run",
+      "--config",
+      configFile,
+    ];
     // With setpriv the kernel kills the sync if the benchmark dies; setpriv execs, so the pid
     // stays the sync's own.
     const [cmd, cmdArgs] = hasPdeathsig()
@@ -182,4 +190,14 @@ export class SyncProcess {
       // already gone
     }
   }
+}
+
+/**
+ * The V8 heap limits a deployed sync runs with (deno.json's `cli` and `compile` tasks and the
+ * service scripts), so the benchmark measures memory as users will see it.
+ */
+function productionV8Flags(): string[] {
+  const config = JSON.parse(Deno.readTextFileSync(new URL("../deno.json", import.meta.url)));
+  const match = /--v8-flags=(\S+)/.exec(config.tasks.cli);
+  return match ? [`--v8-flags=${match[1]}`] : [];
 }

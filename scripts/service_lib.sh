@@ -46,6 +46,7 @@ for bin in "$here/mysql-gp-sync" "$here/dist/mysql-gp-sync" "$here/../dist/mysql
   fi
 done
 if [[ ${#sync_cmd[@]} -eq 0 ]]; then
+  V8_FLAGS="--max-old-space-size=256,--max-semi-space-size=8"
   main_ts=""
   for candidate in "$here/main.ts" "$here/../main.ts"; do
     if [[ -f $candidate ]]; then
@@ -59,7 +60,8 @@ if [[ ${#sync_cmd[@]} -eq 0 ]]; then
   done
   [[ -n $main_ts && -n $deno ]] ||
     die "neither a mysql-gp-sync binary (beside this script or in dist/) nor deno and main.ts found"
-  sync_cmd=("$deno" run -A "$main_ts")
+  # The same heap limits `deno task compile` builds into the binary (see README, memory).
+  sync_cmd=("$deno" run -A "--v8-flags=$V8_FLAGS" "$main_ts")
 fi
 
 # Prints the pid of this config's running sync; fails when the pid file is missing or stale. The

@@ -202,6 +202,10 @@ function digits2(s: string, i: number): number {
  * Classifies the `YYYY-MM-DD` at the start of `s`: 0 valid, 1 valid in year 0 (which PostgreSQL
  * spells 1 BC), -1 a zero or invalid date PostgreSQL cannot hold (`0000-00-00`, `2020-00-10`,
  * `2020-02-31` written under ALLOW_INVALID_DATES).
+ *
+ * Valid means valid to the server: MySQL/MariaDB's calendar has no leap day in year 0 (strict mode
+ * rejects `0000-02-29`, `LAST_DAY('0000-02-01')` is the 28th), although the proleptic Gregorian
+ * calendar, and PostgreSQL's 1 BC, has one.
  */
 export function dateStatus(s: string): -1 | 0 | 1 {
   if (s.length < 10 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return -1;
@@ -210,7 +214,7 @@ export function dateStatus(s: string): -1 | 0 | 1 {
   const day = digits2(s, 8);
   if (!(month >= 1 && month <= 12 && day >= 1 && year >= 0 && year <= 9999)) return -1;
   if (day > 28) {
-    const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+    const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) && year !== 0;
     const days = month === 2 ? (leap ? 29 : 28) : DAYS_IN_MONTH[month];
     if (day > days) return -1;
   }

@@ -44,7 +44,9 @@ export const SOURCE_SESSION_STATEMENTS: readonly string[] = ["SET time_zone = '+
 /**
  * The SELECT-list expression that reads `column` exactly (aliased to its own name):
  * - FLOAT: the text protocol prints only 6 significant digits (3.40282e38, 16777217 as
- *   16777200), so read it widened to DOUBLE, which is exact.
+ *   16777200), so read it widened to DOUBLE. MariaDB prints that with 16 significant digits,
+ *   not always the exact value (942.1480712890625 as 942.1480712890624), but always closer than
+ *   half a FLOAT step, so rounding it to 32 bits (as `makeEncoder` does) gives the stored FLOAT.
  * - geometry: mysql2 would parse it into objects, losing the SRID and the exact type; the raw
  *   bytes (SRID + WKB, the same as the binlog's) come through as binary.
  */

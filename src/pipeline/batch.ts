@@ -5,7 +5,7 @@ import type { RowEncoder, TablePlan } from "./plan.ts";
 /**
  * Joins key fields into one map key. Encoded fields never contain NUL (PostgreSQL text cannot hold
  * it, so the encoders remove it; other types have no NUL in their text form), so it separates
- * them unambiguously. Primary key columns are never NULL.
+ * them unambiguously. Key fields are never null: the plan refuses a key PostgreSQL cannot store.
  */
 const KEY_SEPARATOR = "\u0000";
 

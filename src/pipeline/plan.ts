@@ -100,6 +100,9 @@ export class TablePlan {
       }
       return index;
     });
+    for (const index of keyIndexes) {
+      encoders[index] = this.#keyEncoder(encoders[index], names[index]);
+    }
     const count = names.length;
     return {
       layout,
@@ -113,6 +116,24 @@ export class TablePlan {
       encodeKey(row: Row): (string | null)[] {
         return keyIndexes.map((i) => encoders[i](row[names[i]]));
       },
+    };
+  }
+
+  /**
+   * A key value PostgreSQL cannot store (a zero date becomes NULL) would make rows impossible to
+   * match, so updates would duplicate them: stop with the column named rather than corrupt.
+   */
+  #keyEncoder(encode: (value: unknown) => string | null, column: string) {
+    return (value: unknown): string | null => {
+      const text = encode(value);
+      if (text === null) {
+        throw new UserError(
+          `primary key column ${this.sourceName}.${column} holds ${JSON.stringify(value)}, which ` +
+            `PostgreSQL cannot store (it would become NULL); correct that row on the source`,
+          1,
+        );
+      }
+      return text;
     };
   }
 }

@@ -114,8 +114,12 @@ export class BatchWriter {
     const staging = await this.#stagingFor(tx, table, columns);
     // Staging empties itself at commit; pieces of one transaction must clear it in between.
     if (reusedStaging) await tx.unsafe(`TRUNCATE ${staging}`);
-    await copyStates(tx, staging, [...columns, DELETED], table, table.states);
-    await this.#merge(tx, table, [staging]);
+    try {
+      await copyStates(tx, staging, [...columns, DELETED], table, table.states);
+      await this.#merge(tx, table, [staging]);
+    } catch (err) {
+      throw refusedRows(err, table);
+    }
   }
 
   /** Deletes every key staged in `staging` from the target and inserts the surviving rows. */
@@ -194,6 +198,20 @@ export class BatchWriter {
   }
 }
 
+/**
+ * Names the table when PostgreSQL refuses data (a value it cannot store, a constraint), keeping
+ * the server's own words and where it points; other errors (lost connections) pass unchanged.
+ */
+function refusedRows(err: unknown, table: TableBatch): unknown {
+  const e = err as { code?: string; message?: string; where?: string };
+  if (!/^2[23]/.test(e.code ?? "")) return err;
+  const where = e.where ? ` (${e.where.split("\n")[0]})` : "";
+  return new Error(
+    `PostgreSQL refused rows of MySQL ${table.plan.sourceName} for ${table.plan.targetName}: ` +
+      `${e.message}${where}`,
+  );
+}
+
 /** Identifies a target table together with the column list its rows fill. */
 function layoutId(table: TableBatch): string {
   return `${table.plan.targetName}\u0000${table.encoder.columns.join("\u0000")}`;
@@ -224,11 +242,24 @@ async function copyStates(
   table: TableBatch,
   states: Map<string, FinalState>,
 ): Promise<void> {
-  const stream = await tx.unsafe(`COPY ${staging} (${columns.join(", ")}) FROM STDIN`).writable();
-  const done = new Promise<void>((resolve, reject) => {
+  const query = tx.unsafe(`COPY ${staging} (${columns.join(", ")}) FROM STDIN`);
+  // postgres.js 3.4 neither finishes nor errors the stream when the server rejects COPY data
+  // after the stream ended; the query's own rejection is the only sign, so watch for it too.
+  const rejected = new Promise<never>((_, reject) => {
+    const pending = query as unknown as { reject: (err: unknown) => void };
+    const original = pending.reject;
+    pending.reject = (err) => {
+      reject(err);
+      original.call(pending, err);
+    };
+  });
+  rejected.catch(() => {});
+  const stream = await query.writable();
+  const finished = new Promise<void>((resolve, reject) => {
     stream.on("finish", resolve);
     stream.on("error", reject);
   });
+  const done = Promise.race([finished, rejected]);
   const width = table.encoder.columns.length;
   const keyIndexes = table.encoder.keyIndexes;
   let chunk = "";
