@@ -38,10 +38,10 @@ init flags (written into the config; the output refuses to overwrite without --f
 
 snapshot flags:
   --truncate (empty target tables that hold rows; otherwise they are refused)
-  --tables SCHEMA.TABLE,...  --chunk-rows N (default 50000)
+  --tables SCHEMA.TABLE,...  --chunk-rows N (default 10000)
 
 verify flags:
-  --repair  --tables SCHEMA.TABLE,...  --chunk-rows N (default 50000)
+  --repair  --tables SCHEMA.TABLE,...  --chunk-rows N (default 10000)
   --wait SECONDS (longest wait for run to apply a row being re-checked; default 60)`;
 
 type Command = (ctx: CommandContext) => Promise<number>;
