@@ -6,20 +6,16 @@ import { errorMessage, type Logger } from "../observe/log.ts";
 import { writeMasterInfo } from "../offsets/master_info.ts";
 import { type BinlogPosition, formatPosition } from "../offsets/position.ts";
 import { BinlogReader, type RowsChange, type SourceTransaction } from "../source/binlog.ts";
-import {
-  catalogLookup,
-  loadColumns,
-  resolveSourceTables,
-  type SourceTable,
-} from "../source/catalog.ts";
-import { connectSource, describeMySqlError, type SourceConnection } from "../source/mysql.ts";
+import { followedRoutes } from "../bulk/followed.ts";
+import { catalogLookup, type SourceTable } from "../source/catalog.ts";
+import { connectSource, type SourceConnection } from "../source/mysql.ts";
 import { PositionStore } from "../sink/position_store.ts";
 import { connectTarget, describePgError, type Sql } from "../sink/postgres.ts";
 import { describeTarget } from "../sink/target.ts";
 import { BatchWriter } from "../sink/writer.ts";
 import { Batch, type OpCounts } from "./batch.ts";
 import { type LossReporter, TablePlan } from "./plan.ts";
-import { binlogFilter, buildRoutes, type Route, tableKey } from "./routes.ts";
+import { binlogFilter, type Route, tableKey } from "./routes.ts";
 import { startPosition } from "./start_position.ts";
 import { sleep } from "../util/sleep.ts";
 
@@ -170,32 +166,10 @@ class Session {
   }
 
   async #loadRoutes(source: SourceConnection, sql: Sql): Promise<void> {
-    const { config, log } = this;
-    const found = await resolveSourceTables(source, config.sources).catch((err) => {
-      throw describeMySqlError(err, config);
-    });
-    if (found.missing.length > 0) {
-      throw new UserError(
-        `${config.file}: [[source]] names tables that do not exist in MySQL: ${
-          found.missing.join(", ")
-        }`,
-      );
-    }
-    const tables = found.tables.filter((t) => {
-      if (t.primaryKey.length > 0) return true;
-      if (config.skipNoPkTable) {
-        log.warn(
-          `skipping ${t.schema}.${t.table}: it has no primary key (skip_no_pk_table = true)`,
-        );
-        return false;
-      }
-      throw new UserError(
-        `MySQL table ${t.schema}.${t.table} has no primary key; add one, or set skip_no_pk_table = true in ${config.file}`,
-      );
-    });
-    await loadColumns(source, tables);
-    this.#tables = tables;
-    this.#routes = buildRoutes(tables, config.rules);
+    const { config } = this;
+    const routes = await followedRoutes(config, source, this.log);
+    this.#tables = routes.map((route) => route.source);
+    this.#routes = new Map(routes.map((r) => [tableKey(r.source.schema, r.source.table), r]));
     this.#plans.clear();
     for (const [key, route] of this.#routes) {
       const target = await describeTarget(sql, route.pgSchema, route.pgTable);

@@ -1,4 +1,5 @@
 import type postgres from "postgres";
+import { CopyIn } from "../bulk/copy_in.ts";
 import { copyText } from "../convert/copy.ts";
 import { qualified, quoteIdent } from "../convert/ident.ts";
 import type { Batch, FinalState, TableBatch } from "../pipeline/batch.ts";
@@ -242,24 +243,7 @@ async function copyStates(
   table: TableBatch,
   states: Map<string, FinalState>,
 ): Promise<void> {
-  const query = tx.unsafe(`COPY ${staging} (${columns.join(", ")}) FROM STDIN`);
-  // postgres.js 3.4 neither finishes nor errors the stream when the server rejects COPY data
-  // after the stream ended; the query's own rejection is the only sign, so watch for it too.
-  const rejected = new Promise<never>((_, reject) => {
-    const pending = query as unknown as { reject: (err: unknown) => void };
-    const original = pending.reject;
-    pending.reject = (err) => {
-      reject(err);
-      original.call(pending, err);
-    };
-  });
-  rejected.catch(() => {});
-  const stream = await query.writable();
-  const finished = new Promise<void>((resolve, reject) => {
-    stream.on("finish", resolve);
-    stream.on("error", reject);
-  });
-  const done = Promise.race([finished, rejected]);
+  const copy = await CopyIn.open(tx, `COPY ${staging} (${columns.join(", ")}) FROM STDIN`);
   const width = table.encoder.columns.length;
   const keyIndexes = table.encoder.keyIndexes;
   let chunk = "";
@@ -273,13 +257,12 @@ async function copyStates(
       chunk += withFlag(copyText(state), "f");
     }
     if (chunk.length >= COPY_CHUNK_CHARS) {
-      if (!stream.write(chunk)) await new Promise((resolve) => stream.once("drain", resolve));
+      await copy.write(chunk);
       chunk = "";
     }
   }
-  if (chunk.length > 0) stream.write(chunk);
-  stream.end();
-  await done;
+  await copy.write(chunk);
+  await copy.end();
 }
 
 /** Appends the deleted-flag field to a COPY line. */
