@@ -44,19 +44,7 @@ export interface RowCodec {
 export function makeRowCodec(route: Route, target: TargetTable, onLoss: LossHandler): RowCodec {
   const source = route.source;
   const pairs = matchColumns(route, target, source.columns);
-  const encoders: Encoder[] = pairs.map(([s, t]) => {
-    try {
-      return makeEncoder(s, t, onLoss);
-    } catch (err) {
-      throw new UserError(
-        `MySQL ${sourceName(route)}.${s.name} (${s.columnType}) cannot be written to ` +
-          `PostgreSQL ${target.schema}.${target.table}.${t.name} (${t.type}): ${
-            (err as Error).message
-          }`,
-        1,
-      );
-    }
-  });
+  const encoders = pairEncoders(route, target, pairs, onLoss);
   const names = source.columns.map((c) => c.name.toLowerCase());
   const keyIndexes = source.primaryKey.map((key) => names.indexOf(key.toLowerCase()));
   const count = encoders.length;
@@ -80,6 +68,28 @@ export function makeRowCodec(route: Route, target: TargetTable, onLoss: LossHand
       return text;
     },
   };
+}
+
+/** The encoder of every (source, target) column pair; UserError naming both for an impossible one. */
+export function pairEncoders(
+  route: Route,
+  target: TargetTable,
+  pairs: readonly [SourceColumn, TargetColumn][],
+  onLoss: LossHandler,
+): Encoder[] {
+  return pairs.map(([s, t]) => {
+    try {
+      return makeEncoder(s, t, onLoss);
+    } catch (err) {
+      throw new UserError(
+        `MySQL ${sourceName(route)}.${s.name} (${s.columnType}) cannot be written to ` +
+          `PostgreSQL ${target.schema}.${target.table}.${t.name} (${t.type}): ${
+            (err as Error).message
+          }`,
+        1,
+      );
+    }
+  });
 }
 
 /**

@@ -1,11 +1,10 @@
 import type { ColumnSchema } from "@vlasky/zongji";
-import { makeEncoder } from "../convert/encode.ts";
-import { pgTypeFor } from "../convert/mapping.ts";
+import { matchColumns, pairEncoders } from "../bulk/row_codec.ts";
 import { quoteIdent } from "../convert/ident.ts";
 import { type LossKind, type SourceColumn, sourceColumnsFromSchema } from "../convert/types.ts";
 import { UserError } from "../config/errors.ts";
 import type { Row } from "../source/binlog.ts";
-import { targetColumnFor, type TargetTable } from "../sink/target.ts";
+import type { TargetTable } from "../sink/target.ts";
 import type { Route } from "./routes.ts";
 
 /** Called when a value had to be changed to fit PostgreSQL (a zero date, a NUL byte). */
@@ -62,33 +61,15 @@ export class TablePlan {
   }
 
   #build(sources: SourceColumn[], layout: string): RowEncoder {
-    const names: string[] = [];
-    const targetNames: string[] = [];
-    const encoders: ((value: unknown) => string | null)[] = [];
-    for (const source of sources) {
-      const target = targetColumnFor(this.target, source.name);
-      if (!target) {
-        throw new UserError(
-          `column "${source.name}" of MySQL table ${this.sourceName} has no column in PostgreSQL table ` +
-            `${this.target.schema}.${this.target.table}; add it: ALTER TABLE ${this.targetName} ` +
-            `ADD COLUMN ${quoteIdent(source.name)} ${pgTypeFor(source)}`,
-          1,
-        );
-      }
-      names.push(source.name);
-      targetNames.push(target.name);
-      try {
-        const report = (what: LossKind) => this.onLoss(what, this.sourceName, source.name);
-        encoders.push(makeEncoder(source, target, report));
-      } catch (err) {
-        throw new UserError(
-          `MySQL ${this.sourceName}.${source.name} (${source.columnType}) cannot be written to ` +
-            `PostgreSQL ${this.target.schema}.${this.target.table}.${target.name} (${target.type}): ` +
-            (err as Error).message,
-          1,
-        );
-      }
-    }
+    const pairs = matchColumns(this.route, this.target, sources);
+    const names = pairs.map(([source]) => source.name);
+    const targetNames = pairs.map(([, target]) => target.name);
+    const encoders = pairEncoders(
+      this.route,
+      this.target,
+      pairs,
+      (what, column) => this.onLoss(what, this.sourceName, column),
+    );
     const keyIndexes = this.route.source.primaryKey.map((key) => {
       const index = names.findIndex((n) => n.toLowerCase() === key.toLowerCase());
       if (index < 0) {
