@@ -11,8 +11,14 @@ function assertOneLineError(stderr: string, pattern: RegExp): void {
   assert(!stderr.includes("    at "), "no stack trace for a user mistake");
 }
 
+/** Config files of these tests (and the data dirs runs create beside them); removed at exit. */
+const TEMP = await Deno.makeTempDir({ prefix: "mgs-cli-" });
+globalThis.addEventListener("unload", () => Deno.removeSync(TEMP, { recursive: true }));
+let configs = 0;
+
 async function tempConfig(text: string): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "mgs-cli-" });
+  const dir = `${TEMP}/${++configs}`;
+  await Deno.mkdir(dir);
   await Deno.writeTextFile(`${dir}/sync.toml`, text);
   return `${dir}/sync.toml`;
 }
