@@ -26,4 +26,13 @@ if [[ -f main.ts ]]; then
 fi
 
 log "deno test -A${*:+ $*} tests/"
-"$DENO" test -A "$@" tests/
+output="$(mktemp)"
+trap 'rm -f "$output"' EXIT
+status=0
+"$DENO" test -A "$@" tests/ 2>&1 | tee "$output" || status=$?
+# Deno's summary ("ok | 69 passed (3 steps) | 0 failed") restated in the plain form CI reads.
+summary="$(sed 's/\x1b\[[0-9;]*m//g' "$output" | grep -E '^(ok|FAILED) \| [0-9]+ passed' | tail -n1 || true)"
+if [[ $summary =~ ([0-9]+)\ passed.*\|\ ([0-9]+)\ failed ]]; then
+  echo "tests: ${BASH_REMATCH[1]} passed, ${BASH_REMATCH[2]} failed"
+fi
+exit "$status"
