@@ -57,8 +57,10 @@ export class TableBatch {
   update(before: Row, after: Row): void {
     const fields = this.encoder.encode(after);
     const newKey = keyText(this.encoder.keyIndexes.map((i) => fields[i]));
-    const oldKey = keyText(this.encoder.encodeKey(before));
-    if (oldKey !== newKey) this.#set(oldKey, null);
+    if (!this.encoder.sameKey(before, after)) {
+      const oldKey = keyText(this.encoder.encodeKey(before));
+      if (oldKey !== newKey) this.#set(oldKey, null);
+    }
     this.#set(newKey, fields);
   }
 

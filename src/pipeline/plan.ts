@@ -21,6 +21,8 @@ export interface RowEncoder {
   encode(row: Row): (string | null)[];
   /** Only the key fields, for before-images whose other columns do not matter. */
   encodeKey(row: Row): (string | null)[];
+  /** True when both images certainly have the same key (identical primitive values). */
+  sameKey(a: Row, b: Row): boolean;
 }
 
 /** Everything needed to move one source table's rows into its target table. */
@@ -96,6 +98,13 @@ export class TablePlan {
       },
       encodeKey(row: Row): (string | null)[] {
         return keyIndexes.map((i) => encoders[i](row[names[i]]));
+      },
+      sameKey(a: Row, b: Row): boolean {
+        for (const i of keyIndexes) {
+          const value = a[names[i]];
+          if (value !== b[names[i]] || typeof value === "object") return false;
+        }
+        return true;
       },
     };
   }
