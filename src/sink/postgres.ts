@@ -78,6 +78,9 @@ export function describePgError(err: unknown, config: Config): Error {
   const e = err as PgErrorShape;
   const where =
     `PostgreSQL at ${config.pgHost}:${config.pgPort} (pg_host/pg_port in ${config.file})`;
+  if (isTargetConnectionLoss(err) && e.code !== "ECONNREFUSED" && e.code !== "CONNECT_TIMEOUT") {
+    return new Error(`lost the connection to ${where}: ${e.message ?? e.code}`);
+  }
   switch (e.code) {
     case "ECONNREFUSED":
       return new UserError(`cannot connect to ${where}: connection refused; is the server up?`, 1);

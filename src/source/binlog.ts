@@ -15,7 +15,7 @@ import {
 } from "../convert/zongji.ts";
 import { UserError } from "../config/errors.ts";
 import type { BinlogPosition } from "../offsets/position.ts";
-import { sourceOptions } from "./mysql.ts";
+import { isConnectionLoss, sourceOptions } from "./mysql.ts";
 
 /** A row image keyed by column name, values as the decoder produced them. */
 export type Row = Record<string, unknown>;
@@ -352,6 +352,11 @@ function describeBinlogError(err: unknown, config: Config): Error {
       `the MySQL user "${config.mysqlUser}" lacks replication privileges: ` +
         `GRANT REPLICATION SLAVE, REPLICATION CLIENT, SELECT ON *.* TO '${config.mysqlUser}'`,
       1,
+    );
+  }
+  if (isConnectionLoss(err)) {
+    return new Error(
+      `lost the connection to MySQL at ${config.mysqlHost}:${config.mysqlPort}: ${message}`,
     );
   }
   return err instanceof Error ? err : new Error(message);
