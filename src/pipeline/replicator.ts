@@ -85,17 +85,18 @@ export async function replicate(
   let streamed = false;
   while (!signal.aborted) {
     const session = new Session(config, log, signal, stats);
+    const appliedBefore = stats.batchesApplied;
     try {
-      await session.run(() => {
-        streamed = true;
-        attempt = 0;
-      });
+      await session.run(() => streamed = true);
       return;
     } catch (err) {
       if (signal.aborted) return;
       const message = errorMessage(err);
       stats.lastError = message;
       if (!streamed && err instanceof UserError) throw err;
+      // The backoff restarts only after progress: a failure that recurs at once (a refused row)
+      // is retried ever more slowly instead of every second.
+      if (stats.batchesApplied > appliedBefore) attempt = 0;
       attempt++;
       stats.reconnects++;
       const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(attempt, 6));
