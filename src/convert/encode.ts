@@ -233,25 +233,21 @@ function asString(v: unknown, bad: Bad): string {
 }
 
 function dateEncoder(t: TargetKind, loss: Loss, bad: Bad): Encoder {
-  if (isText(t)) return (v) => asString(v, bad);
-  const suffix = t.kind === "timestamp" && t.tz ? " 00:00:00+00" : "";
-  return (v) => {
-    const s = asString(v, bad);
-    switch (dateStatus(s)) {
-      case 0:
-        return suffix ? s + suffix : s;
-      case 1:
-        return yearZero(s, suffix);
-    }
-    loss("zero-date");
-    return null;
-  };
+  return calendarEncoder(t, loss, bad, " 00:00:00+00");
 }
 
 function dateTimeEncoder(t: TargetKind, loss: Loss, bad: Bad): Encoder {
-  if (isText(t)) return (v) => asString(v, bad);
   // A DATETIME has no zone; into timestamptz it is taken as UTC so that it reads back unchanged
-  const suffix = t.kind === "timestamp" && t.tz ? "+00" : "";
+  return calendarEncoder(t, loss, bad, "+00");
+}
+
+/**
+ * DATE and DATETIME: text as written, year 0 as 1 BC, zero and invalid dates as NULL. `zoneSuffix`
+ * completes the value when the target is a timestamptz.
+ */
+function calendarEncoder(t: TargetKind, loss: Loss, bad: Bad, zoneSuffix: string): Encoder {
+  if (isText(t)) return (v) => asString(v, bad);
+  const suffix = t.kind === "timestamp" && t.tz ? zoneSuffix : "";
   return (v) => {
     const s = asString(v, bad);
     switch (dateStatus(s)) {
