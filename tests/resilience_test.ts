@@ -44,45 +44,44 @@ async function assertEqualTables(fixture: Fixture) {
   );
 }
 
-Deno.test("MariaDB restarts: the sync reconnects and continues where it was", async () => {
+/** Syncs some rows, runs `restart` (which also writes rows 1001-1500), then expects equal tables. */
+async function survivesRestart(restart: (fixture: Fixture) => Promise<void>): Promise<void> {
   await using fixture = await startFixture();
   const config = await prepare(fixture);
   const sync = await startSync(config);
   try {
     await write(fixture, 1, 500);
     await waitForCatchUp(fixture, sync);
+    await restart(fixture);
+    await fixture.reconnect();
+    await waitForCatchUp(fixture, sync, 60_000);
+    await assertEqualTables(fixture);
+    assert(sync.stats.reconnects >= 1, "the lost connection was noticed and retried");
+  } finally {
+    await sync.stop();
+  }
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+Deno.test("MariaDB restarts: the sync reconnects and continues where it was", async () => {
+  await survivesRestart(async (fixture) => {
     await fixture.mariadb.stop();
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await pause(1000);
     await fixture.mariadb.start();
     await fixture.reconnect();
     await write(fixture, 1001, 500);
-    await waitForCatchUp(fixture, sync, 60_000);
-    await assertEqualTables(fixture);
-    assert(sync.stats.reconnects >= 1, "a reconnect was counted");
-  } finally {
-    await sync.stop();
-  }
+  });
 });
 
 Deno.test("PostgreSQL restarts: the sync retries and nothing is lost or doubled", async () => {
-  await using fixture = await startFixture();
-  const config = await prepare(fixture);
-  const sync = await startSync(config);
-  try {
-    await write(fixture, 1, 500);
-    await waitForCatchUp(fixture, sync);
+  await survivesRestart(async (fixture) => {
     await fixture.postgres.stop();
     // Changes made while PostgreSQL is down must arrive once it is back.
     await write(fixture, 1001, 500);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await pause(1000);
     await fixture.postgres.start();
-    await fixture.reconnect();
-    await waitForCatchUp(fixture, sync, 60_000);
-    await assertEqualTables(fixture);
-    assert(sync.stats.reconnects >= 1, "a retry was counted");
-  } finally {
-    await sync.stop();
-  }
+  });
 });
 
 Deno.test("an idle source keeps sending heartbeats, so the stream is known to be alive", async () => {
