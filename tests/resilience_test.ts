@@ -1,10 +1,11 @@
 // The sync survives restarts of either database and tells an idle stream from a dead one.
-import { assert, assertEquals } from "./assert.ts";
+import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { writeMasterInfo } from "../src/offsets/master_info.ts";
 import {
   type Fixture,
   mysqlRows,
   pgRows,
+  runCli,
   startFixture,
   startSync,
   waitFor,
@@ -100,4 +101,18 @@ Deno.test("an idle source keeps sending heartbeats, so the stream is known to be
   } finally {
     await sync.stop();
   }
+});
+
+Deno.test("a purged binlog is a clear fatal error that says how to recover", async () => {
+  await using fixture = await startFixture();
+  const config = await prepare(fixture);
+  // master.info points into the first binlog; rotate and purge it.
+  await fixture.my.query("FLUSH BINARY LOGS");
+  const { file } = await fixture.masterStatus();
+  await fixture.my.query(`PURGE BINARY LOGS TO '${file}'`);
+  const result = await runCli(["run", "-c", config.file]);
+  assertEquals(result.code, 1, result.stderr);
+  const lines = result.stderr.trim().split("\n").filter((l) => l.startsWith("mysql-gp-sync: "));
+  assertEquals(lines.length, 1, result.stderr);
+  assertMatch(lines[0], /cannot serve the saved binlog position .*purged.*snapshot.*pos set/);
 });

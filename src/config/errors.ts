@@ -16,3 +16,11 @@ export class ConfigError extends UserError {
     this.name = "ConfigError";
   }
 }
+
+/** A problem that waiting and retrying cannot fix (e.g. the binlog to read was purged): `run` stops. */
+export class FatalError extends UserError {
+  constructor(message: string) {
+    super(message, 1);
+    this.name = "FatalError";
+  }
+}

@@ -1,6 +1,6 @@
 import { setImmediate } from "node:timers";
 import type { Config } from "../config/config.ts";
-import { UserError } from "../config/errors.ts";
+import { FatalError, UserError } from "../config/errors.ts";
 import { qualified } from "../convert/ident.ts";
 import { errorMessage, type Logger } from "../observe/log.ts";
 import { writeMasterInfo } from "../offsets/master_info.ts";
@@ -93,7 +93,7 @@ export async function replicate(
       if (signal.aborted) return;
       const message = errorMessage(err);
       stats.lastError = message;
-      if (!streamed && err instanceof UserError) throw err;
+      if (err instanceof FatalError || (!streamed && err instanceof UserError)) throw err;
       // The backoff restarts only after progress: a failure that recurs at once (a refused row)
       // is retried ever more slowly instead of every second.
       if (stats.batchesApplied > appliedBefore) attempt = 0;

@@ -13,7 +13,7 @@ import {
   type TableMapEventLike,
   type ZongJiLike,
 } from "../convert/zongji.ts";
-import { UserError } from "../config/errors.ts";
+import { FatalError, UserError } from "../config/errors.ts";
 import type { BinlogPosition } from "../offsets/position.ts";
 import { isConnectionLoss, sourceOptions } from "./mysql.ts";
 
@@ -251,10 +251,9 @@ export class BinlogReader {
         return this.#onQuery(event as QueryEvent);
       case "transactionpayload":
       case "partialupdaterows":
-        throw new UserError(
+        throw new FatalError(
           "the source writes compressed transactions or partial JSON updates, which cannot be decoded; " +
             "set binlog_transaction_compression=OFF and binlog_row_value_options='' on the source",
-          1,
         );
     }
   }
@@ -341,10 +340,9 @@ function describeBinlogError(err: unknown, config: Config): Error {
     e.errno === 1236 ||
     /binlog|binary log/i.test(message) && /purged|not find|could not find/i.test(message)
   ) {
-    return new UserError(
+    return new FatalError(
       `the source cannot serve the saved binlog position (${message.split("\n")[0]}); ` +
         `the file was probably purged: load the tables again (mysql-gp-sync snapshot) and set a current position with "pos set"`,
-      1,
     );
   }
   if (e.code === "ER_SPECIFIC_ACCESS_DENIED_ERROR" || e.errno === 1227) {
