@@ -204,16 +204,24 @@ class Session {
     const { config, signal } = this;
     let batch = new Batch();
     let inflight: Promise<void> = Promise.resolve();
+    let applying = false;
     let failure: unknown = null;
     const flush = async () => {
       const full = batch;
       batch = new Batch();
       await inflight;
       if (failure) throw failure;
+      applying = true;
       inflight = this.#apply(writer, full).catch((err) => {
         failure = describePgError(err, config);
+      }).finally(() => {
+        applying = false;
+        // What gathered meanwhile may go now; the read loop may be waiting for the next unit.
+        reader.interrupt();
       });
     };
+    // Nothing is waiting to be read and PostgreSQL is idle: waiting longer would only add lag.
+    const idle = () => !applying && reader.backlog === 0;
     const onAbort = () => reader.stop();
     signal.addEventListener("abort", onAbort);
     let busySince = performance.now();
@@ -261,6 +269,7 @@ class Session {
           !batch.empty &&
           (batch.changes >= config.batchMaxRows || batch.bytes >= BATCH_MAX_BYTES ||
             batch.transactions >= config.concurrentAckWin ||
+            (batch.tables.size > 0 && idle()) ||
             Date.now() - batch.startedAt >=
               (batch.tables.size > 0 ? config.batchMaxMs : IDLE_POSITION_MS))
         ) {

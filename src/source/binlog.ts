@@ -199,6 +199,16 @@ export class BinlogReader {
     return tx;
   }
 
+  /** Units read and not yet handed out. */
+  get backlog(): number {
+    return this.#queue.length - this.#head;
+  }
+
+  /** Ends a pending `next` early (it returns null if nothing arrived), so its caller re-checks. */
+  interrupt(): void {
+    this.#wake();
+  }
+
   /** Disconnects; queued units stay readable. */
   stop(): void {
     if (this.#stopped) return;
