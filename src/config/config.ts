@@ -45,7 +45,7 @@ export interface Config {
   // Extensions (not in the seed).
   /** Flush a batch once it holds this many row changes. */
   batchMaxRows: number;
-  /** Flush a non-empty batch at the latest this many milliseconds after its first change. */
+  /** While PostgreSQL is busy, flush a batch at the latest this long after its first change (ms). */
   batchMaxMs: number;
   /** Identifies this sync in the PostgreSQL position table. */
   syncId: string;
