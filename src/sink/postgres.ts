@@ -2,6 +2,7 @@ import { connect as tcpConnect, type Socket } from "node:net";
 import postgres from "postgres";
 import type { Config } from "../config/config.ts";
 import { UserError } from "../config/errors.ts";
+import { connectFailure } from "../util/connect_errors.ts";
 
 /** A PostgreSQL client (postgres.js). */
 export type Sql = postgres.Sql;
@@ -81,15 +82,9 @@ export function describePgError(err: unknown, config: Config): Error {
   if (isTargetConnectionLoss(err) && e.code !== "ECONNREFUSED" && e.code !== "CONNECT_TIMEOUT") {
     return new Error(`lost the connection to ${where}: ${e.message ?? e.code}`);
   }
+  const failure = connectFailure(e.code, where);
+  if (failure) return failure;
   switch (e.code) {
-    case "ECONNREFUSED":
-      return new UserError(`cannot connect to ${where}: connection refused; is the server up?`, 1);
-    case "ENOTFOUND":
-    case "EAI_AGAIN":
-      return new UserError(`cannot connect to ${where}: unknown host`, 1);
-    case "CONNECT_TIMEOUT":
-    case "ETIMEDOUT":
-      return new UserError(`cannot connect to ${where}: timed out`, 1);
     case "28P01":
     case "28000":
       return new UserError(

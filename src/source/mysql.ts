@@ -1,6 +1,7 @@
 import mysql from "mysql2/promise";
 import type { Config } from "../config/config.ts";
 import { UserError } from "../config/errors.ts";
+import { connectFailure } from "../util/connect_errors.ts";
 import { SOURCE_CONNECTION_OPTIONS, SOURCE_SESSION_STATEMENTS } from "../convert/source.ts";
 
 /** A connection to the source for catalog and data queries. */
@@ -45,19 +46,13 @@ interface MySqlErrorShape {
 export function describeMySqlError(err: unknown, config: Config): Error {
   const e = err as MySqlErrorShape;
   const where = `MySQL at ${config.mysqlHost}:${config.mysqlPort} (mysql_addr in ${config.file})`;
-  switch (e.code) {
-    case "ECONNREFUSED":
-      return new UserError(`cannot connect to ${where}: connection refused; is the server up?`, 1);
-    case "ENOTFOUND":
-    case "EAI_AGAIN":
-      return new UserError(`cannot connect to ${where}: unknown host`, 1);
-    case "ETIMEDOUT":
-      return new UserError(`cannot connect to ${where}: timed out`, 1);
-    case "ER_ACCESS_DENIED_ERROR":
-      return new UserError(
-        `${where}: access denied for user "${config.mysqlUser}" (check mysql_user and mysql_pass)`,
-        1,
-      );
+  const failure = connectFailure(e.code, where);
+  if (failure) return failure;
+  if (e.code === "ER_ACCESS_DENIED_ERROR") {
+    return new UserError(
+      `${where}: access denied for user "${config.mysqlUser}" (check mysql_user and mysql_pass)`,
+      1,
+    );
   }
   return err instanceof Error ? err : new Error(String(err));
 }
