@@ -29,7 +29,9 @@ log "deno test -A${*:+ $*} tests/"
 output="$(mktemp)"
 trap 'rm -f "$output"' EXIT
 status=0
-"$DENO" test -A "$@" tests/ 2>&1 | tee "$output" || status=$?
+# A hung test must end the run well inside CI's limit instead of using it up (a clean run: ~2 min).
+timeout --kill-after=30s "${MGS_TEST_TIMEOUT:-25m}" "$DENO" test -A "$@" tests/ 2>&1 | tee "$output" ||
+  status=$?
 # Deno's summary ("ok | 69 passed (3 steps) | 0 failed") restated in the plain form CI reads.
 summary="$(sed 's/\x1b\[[0-9;]*m//g' "$output" | grep -E '^(ok|FAILED) \| [0-9]+ passed' | tail -n1 || true)"
 if [[ $summary =~ ([0-9]+)\ passed.*\|\ ([0-9]+)\ failed ]]; then

@@ -185,12 +185,17 @@ export async function waitForCatchUp(fixture: Fixture, sync: RunningSync, timeou
 }
 
 /** Runs the CLI as a child process: `deno run -A main.ts ...args`. */
-export function cliCommand(args: string[], env: Record<string, string> = {}): Deno.Command {
+export function cliCommand(
+  args: string[],
+  env: Record<string, string> = {},
+  signal?: AbortSignal,
+): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", new URL("../../main.ts", import.meta.url).pathname, ...args],
     env,
     stdout: "piped",
     stderr: "piped",
+    signal,
   });
 }
 
@@ -198,8 +203,12 @@ export function cliCommand(args: string[], env: Record<string, string> = {}): De
 export async function runCli(
   args: string[],
   env: Record<string, string> = {},
+  timeoutMs = 120_000,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const output = await cliCommand(args, env).output();
+  // A command that should exit but hangs (a sync that keeps streaming) must fail the test, not CI.
+  const signal = AbortSignal.timeout(timeoutMs);
+  const output = await cliCommand(args, env, signal).output();
+  if (signal.aborted) throw new Error(`\`${args.join(" ")}\` did not exit within ${timeoutMs} ms`);
   const decoder = new TextDecoder();
   return {
     code: output.code,
