@@ -30,7 +30,7 @@ output="$(mktemp)"
 trap 'rm -f "$output"' EXIT
 status=0
 # A hung test must end the run well inside CI's limit instead of using it up (a clean run: ~2 min).
-timeout --kill-after=30s "${MGS_TEST_TIMEOUT:-25m}" "$DENO" test -A "$@" tests/ 2>&1 | tee "$output" ||
+timeout --kill-after=30s "${MGS_TEST_TIMEOUT:-25m}" "$DENO" test -A --v8-flags=--expose-gc "$@" tests/ 2>&1 | tee "$output" ||
   status=$?
 # Deno's summary ("ok | 69 passed (3 steps) | 0 failed") restated in the plain form CI reads.
 summary="$(sed 's/\x1b\[[0-9;]*m//g' "$output" | grep -E '^(ok|FAILED) \| [0-9]+ passed' | tail -n1 || true)"

@@ -92,8 +92,11 @@ const STALL_MS = 15_000;
  */
 export class BinlogReader {
   #zongji: ZongJi;
-  /** Units not yet handed out start at `#head` (shift() would copy the array each time). */
-  #queue: SourceTransaction[] = [];
+  /**
+   * Units not yet handed out start at `#head` (shift() would copy the array each time); slots
+   * before it are emptied, so handed-out units are not kept alive until the array is trimmed.
+   */
+  #queue: (SourceTransaction | undefined)[] = [];
   #head = 0;
   #queuedBytes = 0;
   #paused = false;
@@ -182,7 +185,8 @@ export class BinlogReader {
       if (this.#failure) throw this.#failure;
       return null;
     }
-    const tx = this.#queue[this.#head++];
+    const tx = this.#queue[this.#head]!;
+    this.#queue[this.#head++] = undefined;
     if (this.#head === this.#queue.length) {
       this.#queue = [];
       this.#head = 0;
