@@ -46,7 +46,7 @@ for bin in "$here/mysql-gp-sync" "$here/dist/mysql-gp-sync" "$here/../dist/mysql
   fi
 done
 if [[ ${#sync_cmd[@]} -eq 0 ]]; then
-  V8_FLAGS="--max-old-space-size=192,--max-semi-space-size=4"
+  V8_FLAGS="--max-old-space-size=192,--max-semi-space-size=16"
   main_ts=""
   for candidate in "$here/main.ts" "$here/../main.ts"; do
     if [[ -f $candidate ]]; then
