@@ -8,7 +8,9 @@
  * zongji does not), which turns text into binary and binary into text. `patchTableMap` makes
  * zongji hand over the raw bytes of every string, blob and geometry column instead (decoded later
  * by `makeEncoder` in the column's charset), repairs the charsets in the column schemas, and fixes
- * ENUM/SET labels that contain commas or quotes.
+ * ENUM/SET labels that contain commas or quotes. `readKeysOnlyInBeforeImages` makes it skip the
+ * parsing of non-key columns in the before images of UPDATE and DELETE rows, which only have to
+ * identify a row.
  *
  * @module
  */
@@ -30,6 +32,8 @@ export interface ZongJiTableMapEntry {
   parentSchema: string;
   tableName: string;
   columns?: ZongJiColumn[];
+  /** Set by `readKeysOnlyInBeforeImages`: the entry before images are read with. */
+  beforeImage?: ZongJiTableMapEntry;
 }
 
 /** The parts of a ZongJi instance the patch reads. */
@@ -58,7 +62,22 @@ export type CatalogLookup = (
 ) => SourceColumn | undefined;
 
 // MySQL binlog column type codes
+const TINY = 1;
+const SHORT = 2;
+const LONG = 3;
+const FLOAT = 4;
+const DOUBLE = 5;
+const LONGLONG = 8;
+const INT24 = 9;
+const DATE = 10;
+const YEAR = 13;
 const VARCHAR = 15;
+const BIT = 16;
+const TIMESTAMP2 = 17;
+const DATETIME2 = 18;
+const TIME2 = 19;
+const JSON_TYPE = 245;
+const NEWDECIMAL = 246;
 const BLOB_COMPRESSED = 140;
 const VARCHAR_COMPRESSED = 141;
 const ENUM = 247;
@@ -252,4 +271,149 @@ function columnTypeOf(column: ZongJiColumn, charset: string | null): string {
   }
   const size = ["", "tiny", "", "medium", "long"][Number(meta.length_size ?? 2)] ?? "";
   return `${size}${binary ? "blob" : "text"}${suffix}`;
+}
+
+/**
+ * Makes zongji read the before images of UPDATE and DELETE rows of the table `event` maps with
+ * only the columns named in `keyColumns` decoded: every other column is read as the raw bytes it
+ * occupies (zongji's BIT and BLOB reads), without date, decimal, JSON or decompression work. The
+ * sync only needs the key of a before image, and this about halves the decoding of updates.
+ *
+ * Call after `patchTableMap` for the same event (zongji keeps the entry of a table id between
+ * transactions). Columns whose width depends on more than the
+ * binlog metadata (MariaDB's old-format hires temporals) are still decoded. Until the first
+ * update or delete event has shown zongji's row event classes, that one event is decoded whole.
+ */
+export function readKeysOnlyInBeforeImages(
+  zongji: ZongJiLike,
+  event: TableMapEventLike,
+  keyColumns: KeyLookup,
+): void {
+  const entry = zongji.tableMap[event.tableId];
+  const columns = entry?.columns;
+  if (!entry || !columns) return;
+  delete entry.beforeImage;
+  const keys = new Set(
+    keyColumns(entry.parentSchema, entry.tableName)?.map((name) => name.toLowerCase()),
+  );
+  // Without all its key columns the image could not identify a row: let it be decoded whole.
+  if (keys.size === 0 || columns.filter((c) => keys.has(c.name.toLowerCase())).length < keys.size) {
+    return;
+  }
+  entry.beforeImage = {
+    ...entry,
+    columns: columns.map((column) =>
+      keys.has(column.name.toLowerCase()) ? column : rawRead(column)
+    ),
+  };
+}
+
+/** The primary key columns of a source table, if it is known. */
+export type KeyLookup = (schema: string, table: string) => readonly string[] | undefined;
+
+/** The same column read as raw bytes, where its width is known from the metadata alone. */
+function rawRead(column: ZongJiColumn): ZongJiColumn {
+  const meta = column.metadata ?? {};
+  switch (column.type) {
+    case JSON_TYPE:
+    case BLOB_COMPRESSED:
+      // Length-prefixed like a BLOB; only the decoding of the payload is skipped.
+      return { ...column, type: BLOB, charset: null };
+  }
+  const bytes = fixedWidth(column.type, meta);
+  return bytes === null ? column : { ...column, type: BIT, metadata: { bits: bytes * 8 } };
+}
+
+/** Bytes a value of a fixed-width binlog type occupies; null when the value carries its length. */
+function fixedWidth(type: number, meta: Record<string, unknown>): number | null {
+  const fraction = () => Math.ceil(Number(meta.decimals ?? 0) / 2);
+  switch (type) {
+    case TINY:
+    case YEAR:
+      return 1;
+    case SHORT:
+      return 2;
+    case INT24:
+    case DATE:
+      return 3;
+    case LONG:
+    case FLOAT:
+      return 4;
+    case LONGLONG:
+    case DOUBLE:
+      return 8;
+    case TIME2:
+      return 3 + fraction();
+    case TIMESTAMP2:
+      return 4 + fraction();
+    case DATETIME2:
+      return 5 + fraction();
+    case NEWDECIMAL:
+      return decimalWidth(Number(meta.precision), Number(meta.decimals));
+    case ENUM:
+    case SET:
+      return Number(meta.size);
+  }
+  return null;
+}
+
+/** Binary DECIMAL: 4 bytes per 9 digits on each side of the point, fewer for the leftovers. */
+function decimalWidth(precision: number, scale: number): number {
+  const leftover = [0, 1, 1, 2, 2, 3, 3, 4, 4, 4];
+  const integral = precision - scale;
+  return Math.floor(integral / 9) * 4 + leftover[integral % 9] + Math.floor(scale / 9) * 4 +
+    leftover[scale % 9];
+}
+
+const IMAGE_VIEWS = Symbol("before and after image views");
+
+/** zongji's row events, as far as reading their rows goes. */
+interface RowsEventLike {
+  tableMap: Record<number, ZongJiTableMapEntry>;
+  tableId: number;
+  columns_present_bitmap: unknown;
+  columns_present_bitmap2?: unknown;
+  _zongji: unknown;
+  [IMAGE_VIEWS]?: readonly [RowsEventLike, RowsEventLike];
+}
+
+/** What RowsEvent's row reader needs to read the before and the after image of `event`'s rows. */
+function imageViews(event: RowsEventLike): readonly [RowsEventLike, RowsEventLike] {
+  const { tableMap, tableId, _zongji } = event;
+  const entry = tableMap[tableId]?.beforeImage;
+  return [
+    {
+      tableMap: entry ? { [tableId]: entry } : tableMap,
+      tableId,
+      columns_present_bitmap: event.columns_present_bitmap,
+      _zongji,
+    },
+    { tableMap, tableId, columns_present_bitmap: event.columns_present_bitmap2, _zongji },
+  ];
+}
+type FetchRow = (this: RowsEventLike, parser: unknown) => unknown;
+
+const patchedRowClasses = new WeakSet<object>();
+
+/**
+ * Replaces `_fetchOneRow` of the class of `event` (zongji's UpdateRows or DeleteRows, which the
+ * package does not export) so that before images are read with `beforeImage` entries. Call with
+ * every update and delete event; each class is patched once.
+ */
+export function installBeforeImageReader(event: object, kind: "update" | "delete"): void {
+  const proto = Object.getPrototypeOf(event) as { _fetchOneRow?: FetchRow };
+  if (patchedRowClasses.has(proto)) return;
+  // RowsEvent's own reads one image of `this.tableMap[this.tableId]` with `columns_present_bitmap`.
+  const readImage = (Object.getPrototypeOf(proto) as { _fetchOneRow?: FetchRow })._fetchOneRow;
+  if (typeof proto._fetchOneRow !== "function" || typeof readImage !== "function") return;
+  const views = (event: RowsEventLike) => event[IMAGE_VIEWS] ??= imageViews(event);
+  proto._fetchOneRow = kind === "update"
+    ? function (parser) {
+      const [before, after] = views(this);
+      return { before: readImage.call(before, parser), after: readImage.call(after, parser) };
+    }
+    : function (parser) {
+      return readImage.call(views(this)[0], parser);
+    };
+  patchedRowClasses.add(proto);
 }

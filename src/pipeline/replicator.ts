@@ -7,7 +7,7 @@ import { writeMasterInfo } from "../offsets/master_info.ts";
 import { type BinlogPosition, formatPosition } from "../offsets/position.ts";
 import { BinlogReader, type RowsChange, type SourceTransaction } from "../source/binlog.ts";
 import { followedRoutes } from "../bulk/followed.ts";
-import { catalogLookup, type SourceTable } from "../source/catalog.ts";
+import { catalogLookup, keyLookup, type SourceTable } from "../source/catalog.ts";
 import { connectSource, type SourceConnection } from "../source/mysql.ts";
 import { PositionStore } from "../sink/position_store.ts";
 import { connectTarget, describePgError, type Sql } from "../sink/postgres.ts";
@@ -146,7 +146,11 @@ class Session {
     // The query connection is not needed while streaming; zongji keeps its own.
     await source.end();
     this.#source = null;
-    const reader = this.#reader = new BinlogReader(config, catalogLookup(this.#tables));
+    const reader = this.#reader = new BinlogReader(
+      config,
+      catalogLookup(this.#tables),
+      keyLookup(this.#tables),
+    );
     await reader.start(from, binlogFilter(this.#routes));
     log.info(`streaming from ${formatPosition(from)} (${this.#routes.size} tables)`);
     onStreaming();

@@ -9,7 +9,10 @@ import ZongJi, {
 import type { Config } from "../config/config.ts";
 import {
   type CatalogLookup,
+  installBeforeImageReader,
+  type KeyLookup,
   patchTableMap,
+  readKeysOnlyInBeforeImages,
   type TableMapEventLike,
   type ZongJiLike,
 } from "../convert/zongji.ts";
@@ -116,6 +119,7 @@ export class BinlogReader {
   constructor(
     private readonly config: Config,
     private readonly catalog: CatalogLookup,
+    private readonly keyColumns: KeyLookup,
     options: { highWaterBytes?: number } = {},
   ) {
     this.#highWater = options.highWaterBytes ?? DEFAULT_HIGH_WATER_BYTES;
@@ -239,14 +243,15 @@ export class BinlogReader {
       case "rotate":
         this.#file = (event as { binlogName: string }).binlogName;
         return;
-      case "tablemap":
-        // Before zongji decodes the rows that use it: raw bytes for text, repaired charsets.
-        patchTableMap(
-          this.#zongji as unknown as ZongJiLike,
-          event as unknown as TableMapEventLike,
-          this.catalog,
-        );
+      case "tablemap": {
+        // Before zongji decodes the rows that use it: raw bytes for text, repaired charsets, and
+        // before images (which only identify rows) decoded no further than their keys.
+        const zongji = this.#zongji as unknown as ZongJiLike;
+        const tableMap = event as unknown as TableMapEventLike;
+        patchTableMap(zongji, tableMap, this.catalog);
+        readKeysOnlyInBeforeImages(zongji, tableMap, this.keyColumns);
         return;
+      }
       case "gtid":
       case "anonymousgtid":
       case "mariadbgtid":
@@ -256,8 +261,10 @@ export class BinlogReader {
       case "writerows":
         return this.#addRows("insert", event as WriteRowsEvent);
       case "updaterows":
+        installBeforeImageReader(event, "update");
         return this.#addRows("update", event as UpdateRowsEvent);
       case "deleterows":
+        installBeforeImageReader(event, "delete");
         return this.#addRows("delete", event as DeleteRowsEvent);
       case "xid":
         return this.#commit(event);

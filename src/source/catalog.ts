@@ -1,5 +1,5 @@
 import type { SourceConfig } from "../config/config.ts";
-import type { CatalogLookup } from "../convert/zongji.ts";
+import type { CatalogLookup, KeyLookup } from "../convert/zongji.ts";
 import {
   type InformationSchemaColumn,
   informationSchemaColumnsSql,
@@ -91,4 +91,10 @@ export function catalogLookup(tables: SourceTable[]): CatalogLookup {
     );
   }
   return (schema, table, column) => byTable.get(`${schema}\u0000${table}`)?.get(column);
+}
+
+/** The primary keys of `tables`, for the binlog decoder (see `readKeysOnlyInBeforeImages`). */
+export function keyLookup(tables: SourceTable[]): KeyLookup {
+  const byTable = new Map(tables.map((t) => [`${t.schema}\u0000${t.table}`, t.primaryKey]));
+  return (schema, table) => byTable.get(`${schema}\u0000${table}`);
 }
