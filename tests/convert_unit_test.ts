@@ -39,6 +39,7 @@ Deno.test("copyText escapes backslash, tab, newline and CR; NULL is \\N", () => 
     "a\t\\N\t\tb\\\\c\tt\\tn\\nr\\r\t\\\\x00ff\t\\\\.\n",
   );
   assertEquals(copyText([]), "\n");
+  assertEquals(copyText(["a\tb", null], "t"), "a\\tb\t\\N\tt\n");
   assertEquals(
     copyStatement("s", 'we"ird', ["a", "B c"]),
     `COPY "s"."we""ird" ("a", "B c") FROM STDIN`,

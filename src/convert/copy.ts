@@ -25,14 +25,17 @@ export function copyField(field: string | null): string {
   return SPECIAL.test(field) ? field.replace(SPECIAL_ALL, escapeOne) : field;
 }
 
-/** One COPY text line, newline-terminated. */
-export function copyText(fields: readonly (string | null)[]): string {
+/**
+ * One COPY text line, newline-terminated. `extra` is appended as a last field as it is (callers
+ * pass constants that need no escaping).
+ */
+export function copyText(fields: readonly (string | null)[], extra?: string): string {
   let line = "";
   for (let i = 0; i < fields.length; i++) {
     if (i > 0) line += "\t";
     line += copyField(fields[i]);
   }
-  return line + "\n";
+  return extra === undefined ? line + "\n" : `${line}\t${extra}\n`;
 }
 
 /** `COPY "schema"."table" ("a", "b") FROM STDIN` for data made of {@link copyText} lines. */

@@ -13,6 +13,13 @@ function keyText(fields: (string | null)[]): string {
   return fields.length === 1 ? fields[0]! : fields.join(KEY_SEPARATOR);
 }
 
+/** `keyText` of the key fields within a whole row's fields, without gathering them first. */
+function keyTextOf(fields: (string | null)[], keyIndexes: readonly number[]): string {
+  let key = fields[keyIndexes[0]]!;
+  for (let i = 1; i < keyIndexes.length; i++) key += KEY_SEPARATOR + fields[keyIndexes[i]];
+  return key;
+}
+
 /** The final state of one key within a batch: the row to hold, or `null` for "deleted". */
 export type FinalState = (string | null)[] | null;
 
@@ -45,7 +52,7 @@ export class TableBatch {
   /** Records the row image `after` as the final state of its key. */
   upsert(after: Row): void {
     const fields = this.encoder.encode(after);
-    this.#set(keyText(this.encoder.keyIndexes.map((i) => fields[i])), fields);
+    this.#set(keyTextOf(fields, this.encoder.keyIndexes), fields);
   }
 
   /** Records the key of the row image `before` as deleted. */
@@ -56,7 +63,7 @@ export class TableBatch {
   /** An UPDATE: a changed key deletes the old one, then the new image is the final state. */
   update(before: Row, after: Row): void {
     const fields = this.encoder.encode(after);
-    const newKey = keyText(this.encoder.keyIndexes.map((i) => fields[i]));
+    const newKey = keyTextOf(fields, this.encoder.keyIndexes);
     if (!this.encoder.sameKey(before, after)) {
       const oldKey = keyText(this.encoder.encodeKey(before));
       if (oldKey !== newKey) this.#set(oldKey, null);

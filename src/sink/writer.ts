@@ -252,9 +252,9 @@ async function copyStates(
       const fields = new Array<string | null>(width).fill(null);
       const keyFields = table.keyFields(key);
       keyIndexes.forEach((index, i) => fields[index] = keyFields[i]);
-      chunk += withFlag(copyText(fields), "t");
+      chunk += copyText(fields, "t");
     } else {
-      chunk += withFlag(copyText(state), "f");
+      chunk += copyText(state, "f");
     }
     if (chunk.length >= COPY_CHUNK_CHARS) {
       await copy.write(chunk);
@@ -263,9 +263,4 @@ async function copyStates(
   }
   await copy.write(chunk);
   await copy.end();
-}
-
-/** Appends the deleted-flag field to a COPY line. */
-function withFlag(line: string, flag: "t" | "f"): string {
-  return `${line.slice(0, -1)}\t${flag}\n`;
 }
