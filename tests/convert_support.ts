@@ -156,7 +156,7 @@ export async function copyRows(
     stream.on("finish", resolve);
     stream.on("error", reject);
   });
-  stream.write(rows.map(copyText).join(""));
+  stream.write(rows.map((row) => copyText(row)).join(""));
   stream.end();
   await done;
 }

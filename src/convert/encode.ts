@@ -11,6 +11,7 @@
  * @module
  */
 import { Buffer } from "node:buffer";
+import { datetime2Text, decimalText, int64Text } from "./binary.ts";
 import { type Decode, decoderFor } from "./charset.ts";
 import {
   describeSource,
@@ -63,11 +64,25 @@ type Loss = (what: LossKind) => void;
 
 function build(s: SourceKind, t: TargetKind, loss: Loss, bad: Bad): Encoder {
   switch (s.kind) {
-    case "int":
-      if (t.kind === "boolean") return (v) => intText(v, bad) === "0" ? "f" : "t";
-      return (v) => intText(v, bad);
-    case "decimal":
-      return (v) => typeof v === "string" ? v : typeof v === "number" ? String(v) : bad(v);
+    case "int": {
+      const { unsigned } = s;
+      const text: Encoder = s.bits === 64
+        ? (v) => v instanceof Uint8Array ? int64Text(v, unsigned) : intText(v, bad)
+        : (v) => intText(v, bad);
+      if (t.kind === "boolean") return (v) => text(v) === "0" ? "f" : "t";
+      return text;
+    }
+    case "decimal": {
+      const { precision, scale } = s;
+      return (v) =>
+        typeof v === "string"
+          ? v
+          : v instanceof Uint8Array
+          ? decimalText(v, precision, scale)
+          : typeof v === "number"
+          ? String(v)
+          : bad(v);
+    }
     case "float":
       return (v) => typeof v === "number" ? float32Text(v) : bad(v);
     case "double":
@@ -83,7 +98,7 @@ function build(s: SourceKind, t: TargetKind, loss: Loss, bad: Bad): Encoder {
     case "date":
       return dateEncoder(t, loss, bad);
     case "datetime":
-      return dateTimeEncoder(t, loss, bad);
+      return dateTimeEncoder(s.fsp, t, loss, bad);
     case "timestamp":
       return timestampEncoder(t, loss, bad);
     case "time":
@@ -233,23 +248,30 @@ function asString(v: unknown, bad: Bad): string {
 }
 
 function dateEncoder(t: TargetKind, loss: Loss, bad: Bad): Encoder {
-  return calendarEncoder(t, loss, bad, " 00:00:00+00");
+  return calendarEncoder(t, loss, (v) => asString(v, bad), " 00:00:00+00");
 }
 
-function dateTimeEncoder(t: TargetKind, loss: Loss, bad: Bad): Encoder {
+function dateTimeEncoder(fsp: number, t: TargetKind, loss: Loss, bad: Bad): Encoder {
+  // Binlog DATETIME2 values arrive as raw bytes (see patchTableMap)
+  const text = (v: unknown) => v instanceof Uint8Array ? datetime2Text(v, fsp) : asString(v, bad);
   // A DATETIME has no zone; into timestamptz it is taken as UTC so that it reads back unchanged
-  return calendarEncoder(t, loss, bad, "+00");
+  return calendarEncoder(t, loss, text, "+00");
 }
 
 /**
  * DATE and DATETIME: text as written, year 0 as 1 BC, zero and invalid dates as NULL. `zoneSuffix`
  * completes the value when the target is a timestamptz.
  */
-function calendarEncoder(t: TargetKind, loss: Loss, bad: Bad, zoneSuffix: string): Encoder {
-  if (isText(t)) return (v) => asString(v, bad);
+function calendarEncoder(
+  t: TargetKind,
+  loss: Loss,
+  text: (value: unknown) => string,
+  zoneSuffix: string,
+): Encoder {
+  if (isText(t)) return text;
   const suffix = t.kind === "timestamp" && t.tz ? zoneSuffix : "";
   return (v) => {
-    const s = asString(v, bad);
+    const s = text(v);
     switch (dateStatus(s)) {
       case 0:
         return suffix ? s + suffix : s;

@@ -7,13 +7,15 @@
  * geometry column precedes a text column (MariaDB counts geometry columns in the charset list,
  * zongji does not), which turns text into binary and binary into text. `patchTableMap` makes
  * zongji hand over the raw bytes of every string, blob and geometry column instead (decoded later
- * by `makeEncoder` in the column's charset), repairs the charsets in the column schemas, and fixes
- * ENUM/SET labels that contain commas or quotes. `readKeysOnlyInBeforeImages` makes it skip the
+ * by `makeEncoder` in the column's charset) and of BIGINT, DECIMAL and DATETIME2 columns (whose
+ * decoding in zongji is slow), repairs the charsets in the column schemas, and fixes ENUM/SET
+ * labels that contain commas or quotes. `readKeysOnlyInBeforeImages` makes it skip the
  * parsing of non-key columns in the before images of UPDATE and DELETE rows, which only have to
  * identify a row.
  *
  * @module
  */
+import { decimalWidth, fractionWidth } from "./binary.ts";
 import { charsetMaxBytes, decoderFor } from "./charset.ts";
 import { parseLabels } from "./mapping.ts";
 import type { SourceColumn, ZongJiColumnSchema } from "./types.ts";
@@ -150,6 +152,15 @@ export function patchTableMap(
         column.type = BLOB;
         column.charset = null;
         break;
+      case LONGLONG:
+      case NEWDECIMAL:
+      case DATETIME2: {
+        // Raw bytes, turned into text by makeEncoder (src/convert/binary.ts) much faster.
+        const bytes = fixedWidth(column.type, column.metadata ?? {})!;
+        column.type = BIT;
+        column.metadata = { bits: bytes * 8 };
+        break;
+      }
       case ENUM:
       case SET: {
         // zongji maps a row's index/bitmap to these labels while it decodes the row. Without
@@ -326,7 +337,7 @@ function rawRead(column: ZongJiColumn): ZongJiColumn {
 
 /** Bytes a value of a fixed-width binlog type occupies; null when the value carries its length. */
 function fixedWidth(type: number, meta: Record<string, unknown>): number | null {
-  const fraction = () => Math.ceil(Number(meta.decimals ?? 0) / 2);
+  const fraction = () => fractionWidth(Number(meta.decimals ?? 0));
   switch (type) {
     case TINY:
     case YEAR:
@@ -355,14 +366,6 @@ function fixedWidth(type: number, meta: Record<string, unknown>): number | null 
       return Number(meta.size);
   }
   return null;
-}
-
-/** Binary DECIMAL: 4 bytes per 9 digits on each side of the point, fewer for the leftovers. */
-function decimalWidth(precision: number, scale: number): number {
-  const leftover = [0, 1, 1, 2, 2, 3, 3, 4, 4, 4];
-  const integral = precision - scale;
-  return Math.floor(integral / 9) * 4 + leftover[integral % 9] + Math.floor(scale / 9) * 4 +
-    leftover[scale % 9];
 }
 
 const IMAGE_VIEWS = Symbol("before and after image views");
