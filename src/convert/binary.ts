@@ -35,29 +35,36 @@ export function decimalWidth(precision: number, scale: number): number {
 export function decimalText(b: Uint8Array, precision: number, scale: number): string {
   const negative = (b[0] & 0x80) === 0;
   const invert = negative ? 0xff : 0;
-  let pos = 0;
-  const group = (bytes: number): number => {
-    let value = 0;
-    for (let i = 0; i < bytes; i++, pos++) {
-      value = value * 256 + ((pos === 0 ? b[0] ^ 0x80 : b[pos]) ^ invert);
-    }
-    return value;
-  };
   const integral = precision - scale;
-  let whole = "";
   const leading = LEFTOVER_BYTES[integral % 9];
-  if (leading > 0) whole = String(group(leading));
-  for (let i = Math.floor(integral / 9); i > 0; i--) whole += String(group(4)).padStart(9, "0");
+  let pos = leading;
+  let whole = leading > 0 ? String(readGroup(b, 0, leading, invert)) : "";
+  for (let i = Math.floor(integral / 9); i > 0; i--, pos += 4) {
+    whole += String(readGroup(b, pos, 4, invert)).padStart(9, "0");
+  }
   let start = 0;
   while (start < whole.length - 1 && whole.charCodeAt(start) === 48) start++;
   whole = whole.length === 0 ? "0" : whole.slice(start);
   const sign = negative ? "-" : "";
   if (scale === 0) return sign + whole;
   let fraction = "";
-  for (let i = Math.floor(scale / 9); i > 0; i--) fraction += String(group(4)).padStart(9, "0");
+  for (let i = Math.floor(scale / 9); i > 0; i--, pos += 4) {
+    fraction += String(readGroup(b, pos, 4, invert)).padStart(9, "0");
+  }
   const trailing = scale % 9;
-  if (trailing > 0) fraction += String(group(LEFTOVER_BYTES[trailing])).padStart(trailing, "0");
+  if (trailing > 0) {
+    fraction += String(readGroup(b, pos, LEFTOVER_BYTES[trailing], invert)).padStart(trailing, "0");
+  }
   return `${sign}${whole}.${fraction}`;
+}
+
+/** A big-endian group of `bytes` bytes at `pos`, the sign bit (first bit of all) cleared. */
+function readGroup(b: Uint8Array, pos: number, bytes: number, invert: number): number {
+  let value = 0;
+  for (let i = pos; i < pos + bytes; i++) {
+    value = value * 256 + ((i === 0 ? b[0] ^ 0x80 : b[i]) ^ invert);
+  }
+  return value;
 }
 
 /** Bytes a DATETIME2/TIME2/TIMESTAMP2 fraction of `fsp` digits occupies. */
@@ -75,19 +82,19 @@ export function datetime2Text(b: Uint8Array, fsp: number): string {
   const date = Math.floor(packed / 0x20000);
   const time = packed % 0x20000;
   const yearMonth = Math.floor(date / 32);
-  let text =
-    `${pad(Math.floor(yearMonth / 13), 4)}-${pad(yearMonth % 13, 2)}-${pad(date % 32, 2)} ` +
-    `${pad(time >> 12, 2)}:${pad((time >> 6) & 63, 2)}:${pad(time & 63, 2)}`;
+  const year = Math.floor(yearMonth / 13);
+  let text = TWO_DIGITS[Math.floor(year / 100)] + TWO_DIGITS[year % 100] + "-" +
+    TWO_DIGITS[yearMonth % 13] + "-" + TWO_DIGITS[date % 32] + " " + TWO_DIGITS[time >> 12] + ":" +
+    TWO_DIGITS[(time >> 6) & 63] + ":" + TWO_DIGITS[time & 63];
   if (fsp > 0) {
     let fraction = 0;
     for (let i = 5; i < 5 + fractionWidth(fsp); i++) fraction = fraction * 256 + b[i];
     // An odd fsp uses the byte width of the next even one: drop the digit it cannot hold.
     if (fsp % 2 === 1) fraction = Math.floor(fraction / 10);
-    text += `.${pad(fraction, fsp)}`;
+    text += "." + String(fraction).padStart(fsp, "0");
   }
   return text;
 }
 
-function pad(n: number, width: number): string {
-  return String(n).padStart(width, "0");
-}
+/** "00" to "99": a datetime is made of such pairs, and padding each costs more than a lookup. */
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, "0"));
