@@ -1,5 +1,7 @@
 // The binlog reader hands out committed units in order and holds no more of them than it must.
 import { assertEquals } from "./assert.ts";
+import type { Config } from "../src/config/config.ts";
+import type { BinlogPosition } from "../src/offsets/position.ts";
 import { BinlogReader, type SourceTransaction } from "../src/source/binlog.ts";
 import {
   catalogLookup,
@@ -9,6 +11,23 @@ import {
 } from "../src/source/catalog.ts";
 import { connectSource } from "../src/source/mysql.ts";
 import { startFixture, waitFor } from "./support/fixture.ts";
+
+/** A reader of `app.t` from `from`, once it has queued the `units` committed since. */
+async function readAll(config: Config, from: BinlogPosition, units: number) {
+  const source = await connectSource(config);
+  const { tables } = await resolveSourceTables(source, config.sources);
+  await loadColumns(source, tables);
+  await source.end();
+  const reader = new BinlogReader(config, catalogLookup(tables), keyLookup(tables));
+  try {
+    await reader.start(from, { app: ["t"] });
+    await waitFor("every unit to be queued", () => reader.backlog === units);
+  } catch (err) {
+    reader.stop();
+    throw err;
+  }
+  return reader;
+}
 
 const collectGarbage = (globalThis as { gc?: () => void }).gc;
 
@@ -26,15 +45,8 @@ Deno.test({
       await fixture.my.query(`INSERT INTO app.t VALUES (${id}, REPEAT('x', 1000))`);
     }
 
-    const source = await connectSource(config);
-    const { tables } = await resolveSourceTables(source, config.sources);
-    await loadColumns(source, tables);
-    await source.end();
-    const reader = new BinlogReader(config, catalogLookup(tables), keyLookup(tables));
+    const reader = await readAll(config, from, units);
     try {
-      await reader.start(from, { app: ["t"] });
-      await waitFor("every unit to be queued", () => reader.backlog === units);
-
       // The queue keeps its array between refills, so a handed-out slot must be emptied.
       const first = new WeakRef((await reader.next(1000))!);
       assertEquals(first.deref()?.changes[0].rows.length, 1);
@@ -74,14 +86,8 @@ Deno.test("before images of updates and deletes are decoded only as far as their
   for (const n of [8, 9]) await fixture.my.query(`UPDATE app.t SET n = ${n} WHERE id = 1`);
   for (const id of [2, 1]) await fixture.my.query(`DELETE FROM app.t WHERE id = ${id}`);
 
-  const source = await connectSource(config);
-  const { tables } = await resolveSourceTables(source, config.sources);
-  await loadColumns(source, tables);
-  await source.end();
-  const reader = new BinlogReader(config, catalogLookup(tables), keyLookup(tables));
+  const reader = await readAll(config, from, 4);
   try {
-    await reader.start(from, { app: ["t"] });
-    await waitFor("every unit to be queued", () => reader.backlog === 4);
     const rows = [];
     for (let i = 0; i < 4; i++) rows.push((await reader.next(1000))!.changes[0]);
     const [, second, , deletion] = rows;
