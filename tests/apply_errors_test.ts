@@ -38,24 +38,40 @@ Deno.test("a value the target refuses is reported and retried until the target i
   assertMatch(log, /\[ERROR\] .*retrying in/);
 });
 
-Deno.test("a primary key PostgreSQL cannot store stops the stream with the column named", async () => {
-  await using fixture = await startFixture();
-  await fixture.my.query("CREATE DATABASE app; CREATE TABLE app.day (d DATE PRIMARY KEY, n INT)");
-  await fixture.pg.unsafe("CREATE TABLE public.day (d date PRIMARY KEY, n integer)");
-  const config = await fixture.writeConfig(`[[source]]\nschema = "app"\ntables = ["day"]\n`);
-  await writeMasterInfo(config.dataDir, await fixture.masterStatus());
-  const sync = await startSync(config);
-  try {
-    await fixture.my.query("SET SESSION sql_mode = ''");
-    await fixture.my.query("INSERT INTO app.day VALUES ('2024-01-01', 1), ('0000-00-00', 2)");
-    await waitFor("the error to be reported", () => sync.stats.lastError !== null, 15_000);
-    assertMatch(
-      sync.stats.lastError!,
-      /primary key column app\.day\.d holds "0000-00-00", which PostgreSQL cannot store/,
+for (
+  const { type, pgType, zero, message } of [
+    { type: "DATE", pgType: "date", zero: "'0000-00-00'", message: '"0000-00-00"' },
+    {
+      type: "DATETIME(6)",
+      pgType: "timestamp(6)",
+      zero: "'0000-00-00 00:00:00'",
+      message: "a zero or invalid date",
+    },
+  ]
+) {
+  Deno.test(`a ${type} primary key PostgreSQL cannot store stops the stream with the column named`, async () => {
+    await using fixture = await startFixture();
+    await fixture.my.query(
+      `CREATE DATABASE app; CREATE TABLE app.day (d ${type} PRIMARY KEY, n INT)`,
     );
-    const [row] = await fixture.pg`SELECT count(*)::int AS n FROM public.day`;
-    assertEquals(row.n, 0, "nothing of that transaction was applied");
-  } finally {
-    await sync.stop();
-  }
-});
+    await fixture.pg.unsafe(`CREATE TABLE public.day (d ${pgType} PRIMARY KEY, n integer)`);
+    const config = await fixture.writeConfig(`[[source]]\nschema = "app"\ntables = ["day"]\n`);
+    await writeMasterInfo(config.dataDir, await fixture.masterStatus());
+    const sync = await startSync(config);
+    try {
+      await fixture.my.query("SET SESSION sql_mode = ''");
+      await fixture.my.query(`INSERT INTO app.day VALUES ('2024-01-01', 1), (${zero}, 2)`);
+      await waitFor("the error to be reported", () => sync.stats.lastError !== null, 15_000);
+      assertMatch(
+        sync.stats.lastError!,
+        new RegExp(
+          `primary key column app\\.day\\.d holds ${message}, which PostgreSQL cannot store`,
+        ),
+      );
+      const [row] = await fixture.pg`SELECT count(*)::int AS n FROM public.day`;
+      assertEquals(row.n, 0, "nothing of that transaction was applied");
+    } finally {
+      await sync.stop();
+    }
+  });
+}

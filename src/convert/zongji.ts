@@ -290,10 +290,10 @@ function columnTypeOf(column: ZongJiColumn, charset: string | null): string {
  * occupies (zongji's BIT and BLOB reads), without date, decimal, JSON or decompression work. The
  * sync only needs the key of a before image, and this about halves the decoding of updates.
  *
- * Call after `patchTableMap` for the same event (zongji keeps the entry of a table id between
- * transactions). Columns whose width depends on more than the
- * binlog metadata (MariaDB's old-format hires temporals) are still decoded. Until the first
- * update or delete event has shown zongji's row event classes, that one event is decoded whole.
+ * Call after `patchTableMap` for the same event. Columns whose width depends on more than the
+ * binlog metadata (MariaDB's old-format hires temporals) are still decoded. Until the first update
+ * or delete event has shown zongji's row event classes (see `installBeforeImageReader`), that one
+ * event is decoded whole.
  */
 export function readKeysOnlyInBeforeImages(
   zongji: ZongJiLike,

@@ -117,8 +117,10 @@ export class TablePlan {
     return (value: unknown): string | null => {
       const text = encode(value);
       if (text === null) {
+        // Binlog DATETIME values arrive as raw bytes; only zero or invalid dates end here.
+        const shown = typeof value === "string" ? JSON.stringify(value) : "a zero or invalid date";
         throw new UserError(
-          `primary key column ${this.sourceName}.${column} holds ${JSON.stringify(value)}, which ` +
+          `primary key column ${this.sourceName}.${column} holds ${shown}, which ` +
             `PostgreSQL cannot store (it would become NULL); correct that row on the source`,
           1,
         );
