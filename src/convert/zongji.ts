@@ -36,6 +36,8 @@ export interface ZongJiTableMapEntry {
   columns?: ZongJiColumn[];
   /** Set by `readKeysOnlyInBeforeImages`: the entry before images are read with. */
   beforeImage?: ZongJiTableMapEntry;
+  /** Set by `compileRowReaders` when every column is of a type `readImage` reads itself. */
+  readImage?: ImageReader;
 }
 
 /** The parts of a ZongJi instance the patch reads. */
@@ -292,7 +294,7 @@ function columnTypeOf(column: ZongJiColumn, charset: string | null): string {
  *
  * Call after `patchTableMap` for the same event. Columns whose width depends on more than the
  * binlog metadata (MariaDB's old-format hires temporals) are still decoded. Until the first update
- * or delete event has shown zongji's row event classes (see `installBeforeImageReader`), that one
+ * or delete event has shown zongji's row event classes (see `installRowReader`), that one
  * event is decoded whole.
  */
 export function readKeysOnlyInBeforeImages(
@@ -368,55 +370,186 @@ function fixedWidth(type: number, meta: Record<string, unknown>): number | null 
   return null;
 }
 
+/**
+ * Gives the entry for `event` (and its `beforeImage`) a row reader of ours where every column is an
+ * integer, a YEAR or raw bytes (BIT, and the BLOB reads `patchTableMap` set up). It reads straight
+ * from the event's bytes: no Buffer for the null bitmap, no per-column dispatch through zongji's
+ * value reader, one offset update per row. Call after `readKeysOnlyInBeforeImages`.
+ */
+export function compileRowReaders(zongji: ZongJiLike, event: TableMapEventLike): void {
+  const entry = zongji.tableMap[event.tableId];
+  if (!entry?.columns) return;
+  entry.readImage = imageReader(entry);
+  if (entry.beforeImage) entry.beforeImage.readImage = imageReader(entry.beforeImage);
+}
+
+/** zongji's reader over a row event's packet. */
+interface ParserLike {
+  _buffer: Uint8Array;
+  _offset: number;
+}
+
+/** Reads one row image of the columns present in `present` and advances the parser past it. */
+export type ImageReader = (parser: ParserLike, present: Uint8Array) => Record<string, unknown>;
+
+/** Where the next value starts; a reader moves it past the value it reads. */
+interface Cursor {
+  at: number;
+}
+
+type ValueReader = (b: Uint8Array, cursor: Cursor) => unknown;
+
+function imageReader(entry: ZongJiTableMapEntry): ImageReader | undefined {
+  const columns = entry.columns!;
+  const names = columns.map((c) => c.name);
+  const readers: ValueReader[] = [];
+  for (let i = 0; i < columns.length; i++) {
+    const reader = valueReader(columns[i], entry.columnSchemas[i]);
+    if (!reader) return undefined;
+    readers.push(reader);
+  }
+  const cursor: Cursor = { at: 0 };
+  return (parser, present) => {
+    const b = parser._buffer;
+    const nullBitmap = parser._offset;
+    cursor.at = nullBitmap + ((countBits(present) + 7) >> 3);
+    const row: Record<string, unknown> = {};
+    // Absent columns have no bit in the null bitmap.
+    for (let i = 0, bit = 0; i < names.length; i++) {
+      if ((present[i >> 3] & (1 << (i & 7))) === 0) {
+        row[names[i]] = null;
+      } else if ((b[nullBitmap + (bit >> 3)] & (1 << (bit++ & 7))) !== 0) {
+        row[names[i]] = null;
+      } else {
+        row[names[i]] = readers[i](b, cursor);
+      }
+    }
+    parser._offset = cursor.at;
+    return row;
+  };
+}
+
+function countBits(bitmap: Uint8Array): number {
+  let bits = 0;
+  for (let i = 0; i < bitmap.length; i++) {
+    for (let byte = bitmap[i]; byte !== 0; byte &= byte - 1) bits++;
+  }
+  return bits;
+}
+
+/** The reader of one column's values, as zongji would decode them; undefined for other types. */
+function valueReader(column: ZongJiColumn, schema: ZongJiColumnSchema): ValueReader | undefined {
+  const meta = column.metadata ?? {};
+  switch (column.type) {
+    case TINY:
+    case SHORT:
+    case INT24:
+    case LONG: {
+      const bytes = fixedWidth(column.type, meta)!;
+      // As zongji decides: the binlog's signedness when given, else the column type's.
+      const unsigned = schema.UNSIGNED !== undefined
+        ? Boolean(schema.UNSIGNED)
+        : schema.COLUMN_TYPE.includes("unsigned");
+      const range = 2 ** (bytes * 8);
+      return (b, cursor) => {
+        const at = cursor.at;
+        let value = 0;
+        for (let i = at + bytes - 1; i >= at; i--) value = value * 256 + b[i];
+        cursor.at = at + bytes;
+        return !unsigned && value >= range / 2 ? value - range : value;
+      };
+    }
+    case YEAR:
+      return (b, cursor) => b[cursor.at++] + 1900;
+    case BIT: {
+      const bytes = Math.floor((Number(meta.bits) + 7) / 8);
+      return (b, cursor) => b.subarray(cursor.at, cursor.at += bytes);
+    }
+    case BLOB: {
+      if (column.charset !== null) return undefined;
+      const lengthBytes = Number(meta.length_size);
+      return (b, cursor) => {
+        const at = cursor.at;
+        let length = 0;
+        for (let i = at + lengthBytes - 1; i >= at; i--) length = length * 256 + b[i];
+        const start = at + lengthBytes;
+        cursor.at = start + length;
+        return b.subarray(start, cursor.at);
+      };
+    }
+  }
+  return undefined;
+}
+
 const IMAGE_VIEWS = Symbol("before and after image views");
 
 /** zongji's row events, as far as reading their rows goes. */
 interface RowsEventLike {
   tableMap: Record<number, ZongJiTableMapEntry>;
   tableId: number;
-  columns_present_bitmap: unknown;
-  columns_present_bitmap2?: unknown;
+  columns_present_bitmap: Uint8Array;
+  columns_present_bitmap2?: Uint8Array;
   _zongji: unknown;
-  [IMAGE_VIEWS]?: readonly [RowsEventLike, RowsEventLike];
+  [IMAGE_VIEWS]?: readonly [ImageView, ImageView];
 }
 
-/** What RowsEvent's row reader needs to read the before and the after image of `event`'s rows. */
-function imageViews(event: RowsEventLike): readonly [RowsEventLike, RowsEventLike] {
+/** How to read one image of an event's rows: our reader, or zongji's with a view of the event. */
+interface ImageView {
+  read?: ImageReader;
+  present: Uint8Array;
+  /** `this` for RowsEvent's own row reader. */
+  event: RowsEventLike;
+}
+
+/** The before (or only) and the after image views of `event`'s rows. */
+function imageViews(event: RowsEventLike, kind: RowKind): readonly [ImageView, ImageView] {
   const { tableMap, tableId, _zongji } = event;
-  const entry = tableMap[tableId]?.beforeImage;
-  return [
-    {
-      tableMap: entry ? { [tableId]: entry } : tableMap,
+  const entry = tableMap[tableId];
+  // Inserts carry after images only; deletes before images only.
+  const first = kind === "insert" ? entry : entry?.beforeImage ?? entry;
+  const view = (image: ZongJiTableMapEntry | undefined, present: Uint8Array): ImageView => ({
+    read: image?.readImage,
+    present,
+    event: {
+      tableMap: image && image !== entry ? { [tableId]: image } : tableMap,
       tableId,
-      columns_present_bitmap: event.columns_present_bitmap,
+      columns_present_bitmap: present,
       _zongji,
     },
-    { tableMap, tableId, columns_present_bitmap: event.columns_present_bitmap2, _zongji },
+  });
+  return [
+    view(first, event.columns_present_bitmap),
+    view(entry, event.columns_present_bitmap2 ?? event.columns_present_bitmap),
   ];
 }
-type FetchRow = (this: RowsEventLike, parser: unknown) => unknown;
+
+type FetchRow = (this: RowsEventLike, parser: ParserLike) => unknown;
+type RowKind = "insert" | "update" | "delete";
 
 const patchedRowClasses = new WeakSet<object>();
 
 /**
- * Replaces `_fetchOneRow` of the class of `event` (zongji's UpdateRows or DeleteRows, which the
- * package does not export) so that before images are read with `beforeImage` entries. Call with
- * every update and delete event; each class is patched once.
+ * Replaces `_fetchOneRow` of the class of `event` (zongji's WriteRows, UpdateRows or DeleteRows,
+ * which the package does not export) so that rows are read with `readImage` where the table has
+ * one, and before images with `beforeImage` entries. Call with every row event; each class is
+ * patched once, so the first event of each kind is still read by zongji alone.
  */
-export function installBeforeImageReader(event: object, kind: "update" | "delete"): void {
+export function installRowReader(event: object, kind: RowKind): void {
   const proto = Object.getPrototypeOf(event) as { _fetchOneRow?: FetchRow };
   if (patchedRowClasses.has(proto)) return;
   // RowsEvent's own reads one image of `this.tableMap[this.tableId]` with `columns_present_bitmap`.
-  const readImage = (Object.getPrototypeOf(proto) as { _fetchOneRow?: FetchRow })._fetchOneRow;
-  if (typeof proto._fetchOneRow !== "function" || typeof readImage !== "function") return;
-  const views = (event: RowsEventLike) => event[IMAGE_VIEWS] ??= imageViews(event);
+  const zongjiRead = (Object.getPrototypeOf(proto) as { _fetchOneRow?: FetchRow })._fetchOneRow;
+  if (typeof proto._fetchOneRow !== "function" || typeof zongjiRead !== "function") return;
+  const read = (view: ImageView, parser: ParserLike) =>
+    view.read ? view.read(parser, view.present) : zongjiRead.call(view.event, parser);
+  const views = (event: RowsEventLike) => event[IMAGE_VIEWS] ??= imageViews(event, kind);
   proto._fetchOneRow = kind === "update"
     ? function (parser) {
       const [before, after] = views(this);
-      return { before: readImage.call(before, parser), after: readImage.call(after, parser) };
+      return { before: read(before, parser), after: read(after, parser) };
     }
     : function (parser) {
-      return readImage.call(views(this)[0], parser);
+      return read(views(this)[0], parser);
     };
   patchedRowClasses.add(proto);
 }

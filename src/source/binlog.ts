@@ -9,7 +9,8 @@ import ZongJi, {
 import type { Config } from "../config/config.ts";
 import {
   type CatalogLookup,
-  installBeforeImageReader,
+  compileRowReaders,
+  installRowReader,
   type KeyLookup,
   patchTableMap,
   readKeysOnlyInBeforeImages,
@@ -250,6 +251,7 @@ export class BinlogReader {
         const tableMap = event as unknown as TableMapEventLike;
         patchTableMap(zongji, tableMap, this.catalog);
         readKeysOnlyInBeforeImages(zongji, tableMap, this.keyColumns);
+        compileRowReaders(zongji, tableMap);
         return;
       }
       case "gtid":
@@ -259,12 +261,13 @@ export class BinlogReader {
         this.#openGtid = event.gtid;
         return;
       case "writerows":
+        installRowReader(event, "insert");
         return this.#addRows("insert", event as WriteRowsEvent);
       case "updaterows":
-        installBeforeImageReader(event, "update");
+        installRowReader(event, "update");
         return this.#addRows("update", event as UpdateRowsEvent);
       case "deleterows":
-        installBeforeImageReader(event, "delete");
+        installRowReader(event, "delete");
         return this.#addRows("delete", event as DeleteRowsEvent);
       case "xid":
         return this.#commit(event);
