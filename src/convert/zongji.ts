@@ -11,7 +11,8 @@
  * decoding in zongji is slow), repairs the charsets in the column schemas, and fixes ENUM/SET
  * labels that contain commas or quotes. `readKeysOnlyInBeforeImages` makes it skip the
  * parsing of non-key columns in the before images of UPDATE and DELETE rows, which only have to
- * identify a row.
+ * identify a row, and `compileRowReaders` with `installRowReader` read the rows of tables made of
+ * integers and raw-byte columns without zongji's per-value dispatch.
  *
  * @module
  */
