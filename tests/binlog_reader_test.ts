@@ -112,7 +112,7 @@ Deno.test("before images of updates and deletes are decoded only as far as their
 
 Deno.test("integers, years and raw bytes are read exactly by the direct row reader", async () => {
   await using fixture = await startFixture();
-  // Only types the direct reader handles (see compileRowReaders), so it reads the whole table.
+  // Only types the direct reader handles (see prepareRowReaders), so it reads the whole table.
   await fixture.my.query(
     "CREATE DATABASE app; CREATE TABLE app.t (id INT PRIMARY KEY, ti TINYINT, tiu TINYINT UNSIGNED, " +
       "si SMALLINT, siu SMALLINT UNSIGNED, mi MEDIUMINT, miu MEDIUMINT UNSIGNED, " +

@@ -9,10 +9,10 @@
  * zongji hand over the raw bytes of every string, blob and geometry column instead (decoded later
  * by `makeEncoder` in the column's charset) and of BIGINT, DECIMAL and DATETIME2 columns (whose
  * decoding in zongji is slow), repairs the charsets in the column schemas, and fixes ENUM/SET
- * labels that contain commas or quotes. `readKeysOnlyInBeforeImages` makes it skip the
- * parsing of non-key columns in the before images of UPDATE and DELETE rows, which only have to
- * identify a row, and `compileRowReaders` with `installRowReader` read the rows of tables made of
- * integers and raw-byte columns without zongji's per-value dispatch.
+ * labels that contain commas or quotes. `prepareRowReaders` with `installRowReader` skip
+ * the parsing of non-key columns in the before images of UPDATE and DELETE rows, which only have
+ * to identify a row, and read the rows of tables made of integers and raw-byte columns without
+ * zongji's per-value dispatch.
  *
  * @module
  */
@@ -35,9 +35,9 @@ export interface ZongJiTableMapEntry {
   parentSchema: string;
   tableName: string;
   columns?: ZongJiColumn[];
-  /** Set by `readKeysOnlyInBeforeImages`: the entry before images are read with. */
+  /** Set by `prepareRowReaders`: the entry before images are read with. */
   beforeImage?: ZongJiTableMapEntry;
-  /** Set by `compileRowReaders` when every column is of a type `readImage` reads itself. */
+  /** Set by `prepareRowReaders` when every column is of a type our own reader reads. */
   readImage?: ImageReader;
 }
 
@@ -288,17 +288,23 @@ function columnTypeOf(column: ZongJiColumn, charset: string | null): string {
 }
 
 /**
- * Makes zongji read the before images of UPDATE and DELETE rows of the table `event` maps with
- * only the columns named in `keyColumns` decoded: every other column is read as the raw bytes it
- * occupies (zongji's BIT and BLOB reads), without date, decimal, JSON or decompression work. The
- * sync only needs the key of a before image, and this about halves the decoding of updates.
+ * Sets up how the rows of the table `event` maps are read; call after `patchTableMap` for the same
+ * event (zongji rebuilds the entry for every table map).
  *
- * Call after `patchTableMap` for the same event. Columns whose width depends on more than the
- * binlog metadata (MariaDB's old-format hires temporals) are still decoded. Until the first update
- * or delete event has shown zongji's row event classes (see `installRowReader`), that one
- * event is decoded whole.
+ * Before images of UPDATE and DELETE rows only have to identify a row, so they get an entry with
+ * only the key columns (`keyColumns`, lower case) decoded: every other column is read as the raw
+ * bytes it occupies (zongji's BIT and BLOB reads), without date, decimal, JSON or decompression
+ * work. Columns whose width depends on more than the binlog metadata (MariaDB's old-format hires
+ * temporals) are still decoded.
+ *
+ * Where every column is an integer, a YEAR or raw bytes (BIT, and the BLOB reads `patchTableMap`
+ * set up), a row reader of ours reads straight from the event's bytes: no Buffer for the null
+ * bitmap, no per-column dispatch through zongji's value reader, one offset update per row.
+ *
+ * Both take effect through `installRowReader`; until the first event of each kind has shown
+ * zongji's row event class, that one event is decoded whole by zongji.
  */
-export function readKeysOnlyInBeforeImages(
+export function prepareRowReaders(
   zongji: ZongJiLike,
   event: TableMapEventLike,
   keyColumns: KeyLookup,
@@ -307,23 +313,24 @@ export function readKeysOnlyInBeforeImages(
   const columns = entry?.columns;
   if (!entry || !columns) return;
   delete entry.beforeImage;
-  const keys = new Set(
-    keyColumns(entry.parentSchema, entry.tableName)?.map((name) => name.toLowerCase()),
-  );
+  entry.readImage = imageReader(entry);
+  const keys = keyColumns(entry.parentSchema, entry.tableName);
+  if (!keys || keys.size === 0) return;
+  let found = 0;
+  const keyOnly = columns.map((column) => {
+    if (!keys.has(column.name.toLowerCase())) return rawRead(column);
+    found++;
+    return column;
+  });
   // Without all its key columns the image could not identify a row: let it be decoded whole.
-  if (keys.size === 0 || columns.filter((c) => keys.has(c.name.toLowerCase())).length < keys.size) {
-    return;
-  }
-  entry.beforeImage = {
-    ...entry,
-    columns: columns.map((column) =>
-      keys.has(column.name.toLowerCase()) ? column : rawRead(column)
-    ),
-  };
+  if (found < keys.size) return;
+  const beforeImage: ZongJiTableMapEntry = { ...entry, columns: keyOnly };
+  beforeImage.readImage = imageReader(beforeImage);
+  entry.beforeImage = beforeImage;
 }
 
-/** The primary key columns of a source table, if it is known. */
-export type KeyLookup = (schema: string, table: string) => readonly string[] | undefined;
+/** The primary key columns of a source table, in lower case, if it is known. */
+export type KeyLookup = (schema: string, table: string) => ReadonlySet<string> | undefined;
 
 /** The same column read as raw bytes, where its width is known from the metadata alone. */
 function rawRead(column: ZongJiColumn): ZongJiColumn {
@@ -369,19 +376,6 @@ function fixedWidth(type: number, meta: Record<string, unknown>): number | null 
       return Number(meta.size);
   }
   return null;
-}
-
-/**
- * Gives the entry for `event` (and its `beforeImage`) a row reader of ours where every column is an
- * integer, a YEAR or raw bytes (BIT, and the BLOB reads `patchTableMap` set up). It reads straight
- * from the event's bytes: no Buffer for the null bitmap, no per-column dispatch through zongji's
- * value reader, one offset update per row. Call after `readKeysOnlyInBeforeImages`.
- */
-export function compileRowReaders(zongji: ZongJiLike, event: TableMapEventLike): void {
-  const entry = zongji.tableMap[event.tableId];
-  if (!entry?.columns) return;
-  entry.readImage = imageReader(entry);
-  if (entry.beforeImage) entry.beforeImage.readImage = imageReader(entry.beforeImage);
 }
 
 /** zongji's reader over a row event's packet. */
@@ -453,10 +447,8 @@ function valueReader(column: ZongJiColumn, schema: ZongJiColumnSchema): ValueRea
         : schema.COLUMN_TYPE.includes("unsigned");
       const range = 2 ** (bytes * 8);
       return (b, cursor) => {
-        const at = cursor.at;
-        let value = 0;
-        for (let i = at + bytes - 1; i >= at; i--) value = value * 256 + b[i];
-        cursor.at = at + bytes;
+        const value = littleEndian(b, cursor.at, bytes);
+        cursor.at += bytes;
         return !unsigned && value >= range / 2 ? value - range : value;
       };
     }
@@ -470,16 +462,20 @@ function valueReader(column: ZongJiColumn, schema: ZongJiColumnSchema): ValueRea
       if (column.charset !== null) return undefined;
       const lengthBytes = Number(meta.length_size);
       return (b, cursor) => {
-        const at = cursor.at;
-        let length = 0;
-        for (let i = at + lengthBytes - 1; i >= at; i--) length = length * 256 + b[i];
-        const start = at + lengthBytes;
-        cursor.at = start + length;
+        const start = cursor.at + lengthBytes;
+        cursor.at = start + littleEndian(b, cursor.at, lengthBytes);
         return b.subarray(start, cursor.at);
       };
     }
   }
   return undefined;
+}
+
+/** The unsigned little-endian integer of `bytes` bytes (at most 6) at `at`. */
+function littleEndian(b: Uint8Array, at: number, bytes: number): number {
+  let value = 0;
+  for (let i = at + bytes - 1; i >= at; i--) value = value * 256 + b[i];
+  return value;
 }
 
 const IMAGE_VIEWS = Symbol("before and after image views");

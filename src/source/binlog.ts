@@ -9,11 +9,10 @@ import ZongJi, {
 import type { Config } from "../config/config.ts";
 import {
   type CatalogLookup,
-  compileRowReaders,
   installRowReader,
   type KeyLookup,
   patchTableMap,
-  readKeysOnlyInBeforeImages,
+  prepareRowReaders,
   type TableMapEventLike,
   type ZongJiLike,
 } from "../convert/zongji.ts";
@@ -250,8 +249,7 @@ export class BinlogReader {
         const zongji = this.#zongji as unknown as ZongJiLike;
         const tableMap = event as unknown as TableMapEventLike;
         patchTableMap(zongji, tableMap, this.catalog);
-        readKeysOnlyInBeforeImages(zongji, tableMap, this.keyColumns);
-        compileRowReaders(zongji, tableMap);
+        prepareRowReaders(zongji, tableMap, this.keyColumns);
         return;
       }
       case "gtid":

@@ -93,8 +93,13 @@ export function catalogLookup(tables: SourceTable[]): CatalogLookup {
   return (schema, table, column) => byTable.get(`${schema}\u0000${table}`)?.get(column);
 }
 
-/** The primary keys of `tables`, for the binlog decoder (see `readKeysOnlyInBeforeImages`). */
+/** The primary keys of `tables`, for the binlog decoder (see `prepareRowReaders`). */
 export function keyLookup(tables: SourceTable[]): KeyLookup {
-  const byTable = new Map(tables.map((t) => [`${t.schema}\u0000${t.table}`, t.primaryKey]));
+  const byTable = new Map(
+    tables.map((t) => [
+      `${t.schema}\u0000${t.table}`,
+      new Set(t.primaryKey.map((name) => name.toLowerCase())),
+    ]),
+  );
   return (schema, table) => byTable.get(`${schema}\u0000${table}`);
 }
