@@ -13,7 +13,7 @@ import {
 import { connectSource } from "../src/source/mysql.ts";
 import { startFixture, waitFor } from "./support/fixture.ts";
 
-/** A reader of `app.t` from `from`, once it has queued the `units` committed since. */
+/** A reader of the tables of `app` in `config` from `from`, once it has queued `units` units. */
 async function readAll(config: Config, from: BinlogPosition, units: number) {
   const source = await connectSource(config);
   const { tables } = await resolveSourceTables(source, config.sources);
@@ -21,7 +21,7 @@ async function readAll(config: Config, from: BinlogPosition, units: number) {
   await source.end();
   const reader = new BinlogReader(config, catalogLookup(tables), keyLookup(tables));
   try {
-    await reader.start(from, { app: ["t"] });
+    await reader.start(from, { app: tables.map((t) => t.table) });
     await waitFor("every unit to be queued", () => reader.backlog === units);
   } catch (err) {
     reader.stop();
@@ -138,6 +138,53 @@ Deno.test("integers, years and raw bytes are read exactly by the direct row read
       [1, -128, 0, -32768, 0, -8388608, 0, 0, 1901, "0000", ""],
       [2, 127, 255, 32767, 65535, 8388607, 16777215, 4294967295, 2155, "03ff", "78".repeat(300)],
       [-2147483648, -1, null, -1, null, -1, null, null, 1900, null, null],
+    ]);
+  } finally {
+    reader.stop();
+  }
+});
+
+Deno.test("a table map is prepared once while its table id's event stays the same", async () => {
+  await using fixture = await startFixture();
+  await fixture.my.query(
+    "CREATE DATABASE app; CREATE TABLE app.t (id INT PRIMARY KEY, v INT); " +
+      "CREATE TABLE app.u (id INT PRIMARY KEY, s VARCHAR(5))",
+  );
+  const config = await fixture.writeConfig(`[[source]]\nschema = "app"\ntables = ["t", "u"]`);
+  const from = await fixture.masterStatus();
+  for (let id = 1; id <= 3; id++) await fixture.my.query(`INSERT INTO app.t VALUES (${id}, ${id})`);
+  // Table ids start again with the server: the first table opened after a restart takes the id
+  // that app.t had before it, with a different definition.
+  await fixture.mariadb.stop();
+  await fixture.mariadb.start();
+  await fixture.reconnect();
+  for (const id of [4, 5]) await fixture.my.query(`INSERT INTO app.u VALUES (${id}, 'u${id}')`);
+  const [events] = await fixture.my.query("SHOW BINLOG EVENTS IN 'mysql-bin.000002'");
+  const ids = (events as { Event_type: string; Info: string }[])
+    .filter((e) => e.Event_type === "Table_map").map((e) => e.Info.replace(/ \(.*/, ""));
+  const [before] = await fixture.my.query("SHOW BINLOG EVENTS IN 'mysql-bin.000001'");
+  const earlier = (before as { Event_type: string; Info: string }[])
+    .find((e) => e.Event_type === "Table_map")!.Info.replace(/ \(.*/, "");
+  assertEquals(ids, [earlier, earlier], "app.u should have taken app.t's table id");
+
+  const reader = await readAll(config, from, 5);
+  try {
+    const changes = [];
+    for (let i = 0; i < 5; i++) changes.push((await reader.next(1000))!.changes[0]);
+    // The first table map is parsed before the reuse is installed, the second is remembered.
+    assertEquals(changes[2].table.columns === changes[1].table.columns, true, "not prepared once");
+    const decoded = changes.map((change) => {
+      if (change.kind !== "insert") throw new Error("wrong event");
+      const row = change.rows[0];
+      const s = row.s instanceof Uint8Array ? new TextDecoder().decode(row.s) : row.s;
+      return [change.table.table, change.table.columns.map((c) => c.COLUMN_NAME), row.id, s];
+    });
+    assertEquals(decoded, [
+      ["t", ["id", "v"], 1, undefined],
+      ["t", ["id", "v"], 2, undefined],
+      ["t", ["id", "v"], 3, undefined],
+      ["u", ["id", "s"], 4, "u4"],
+      ["u", ["id", "s"], 5, "u5"],
     ]);
   } finally {
     reader.stop();

@@ -242,9 +242,10 @@ class Session {
         const wait = batch.empty
           ? IDLE_POSITION_MS
           : Math.max(0, batch.startedAt + limit - Date.now());
-        let tx: SourceTransaction | null;
+        // Taken without a promise while units are queued: one per transaction adds up.
+        let tx = reader.take();
         try {
-          tx = await reader.next(signal.aborted ? 0 : wait);
+          tx ??= await reader.next(signal.aborted ? 0 : wait);
         } catch (err) {
           // Apply what was read completely before giving up the session.
           await flush();

@@ -11,8 +11,7 @@ import {
   type CatalogLookup,
   installRowReader,
   type KeyLookup,
-  patchTableMap,
-  prepareRowReaders,
+  prepareTableMap,
   type TableMapEventLike,
   type ZongJiLike,
 } from "../convert/zongji.ts";
@@ -185,10 +184,14 @@ export class BinlogReader {
       clearTimeout(timer);
       this.#waiter = null;
     }
-    if (this.#head === this.#queue.length) {
-      if (this.#failure) throw this.#failure;
-      return null;
-    }
+    const tx = this.take();
+    if (tx === null && this.#failure) throw this.#failure;
+    return tx;
+  }
+
+  /** The next committed unit if one is queued, without waiting (nor throwing). */
+  take(): SourceTransaction | null {
+    if (this.#head === this.#queue.length) return null;
     const tx = this.#queue[this.#head]!;
     this.#queue[this.#head++] = undefined;
     if (this.#head === this.#queue.length) {
@@ -248,8 +251,7 @@ export class BinlogReader {
         // before images (which only identify rows) decoded no further than their keys.
         const zongji = this.#zongji as unknown as ZongJiLike;
         const tableMap = event as unknown as TableMapEventLike;
-        patchTableMap(zongji, tableMap, this.catalog);
-        prepareRowReaders(zongji, tableMap, this.keyColumns);
+        prepareTableMap(zongji, tableMap, this.catalog, this.keyColumns);
         return;
       }
       case "gtid":
