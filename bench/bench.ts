@@ -28,6 +28,7 @@ import { newStats, replicate } from "../src/pipeline/replicator.ts";
 import { POSITION_TABLE } from "../src/sink/position_store.ts";
 import { pgClient } from "../src/sink/postgres.ts";
 import { type Fixture, startFixture } from "../tests/support/fixture.ts";
+import { zongjiSeconds } from "./decoder.ts";
 import { type BenchOptions, parseOptions, USAGE } from "./options.ts";
 import {
   childrenOf,
@@ -471,6 +472,7 @@ class Bench {
       readSeconds: null,
       rssGrowth: 0,
       startupMs: 0,
+      zongjiSeconds: null,
       sourceSeconds: 0,
       cpu: new Map(),
       batches: 0,
@@ -511,6 +513,14 @@ class Bench {
           }`,
         );
         if (!result.equal) result.error = "tables differ";
+        result.zongjiSeconds = await zongjiSeconds(
+          await this.#config(table),
+          "bench",
+          table,
+          start,
+          end,
+          options.timeoutSeconds * 1000,
+        );
       }
     } catch (err) {
       result.error = errorText(err);

@@ -24,6 +24,8 @@ export interface ThroughputResult {
   rssGrowth: number;
   /** From starting the sync to "streaming from ...". */
   startupMs: number;
+  /** Seconds zongji alone takes to read the same binlog stretch (see decoder.ts). */
+  zongjiSeconds: number | null;
   /** How long the source took to write the workload (not part of the measurement). */
   sourceSeconds: number;
   cpu: Map<string, number>;
@@ -104,6 +106,7 @@ function throughputTable(report: Report): Table {
     "% of COPY",
     "target",
     "result",
+    "zongji alone rows/s",
     "seconds",
     "all batched at",
     "sync CPU",
@@ -128,6 +131,7 @@ function throughputTable(report: Report): Table {
       share === null ? "-" : `${share.toFixed(1)}%`,
       `>= ${target}%`,
       share === null ? (r.error ? "ERROR" : "-") : share >= target ? "PASS" : "MISS",
+      r.zongjiSeconds ? int(r.rows / r.zongjiSeconds) : "-",
       r.seconds ? r.seconds.toFixed(2) : "-",
       r.readSeconds !== null ? `${r.readSeconds.toFixed(2)} s` : "-",
       cpu("sync"),
@@ -237,6 +241,8 @@ function copyLine(copy: CopyResult): string {
 
 const LEGEND = "rows/s: row changes applied per second, from the sync's start of streaming until " +
   "it had applied up to the source's position (the source wrote the whole workload first). " +
+  "zongji alone: the same binlog read by zongji with its own decoders and a consumer that " +
+  "does nothing, the most a sync built on it could read. " +
   "CPU columns: CPU time during that interval as % of one core (sync = the Deno process; " +
   "other = everything else on the machine, e.g. other jobs on a shared box). " +
   "all batched at: when the last transaction had been taken from the binlog reader into a " +
