@@ -14,6 +14,7 @@ import { startFinding } from "../src/check/target.ts";
 import { writeMasterInfo } from "../src/offsets/master_info.ts";
 import { startMariaDB } from "../scripts/servers.ts";
 import { type Fixture, runCli, startFixture, waitFor } from "./support/fixture.ts";
+import { SHOP_RULES } from "./support/shop.ts";
 
 interface CheckOutput {
   ready: boolean;
@@ -55,22 +56,10 @@ const TARGET_DDL = `
   CREATE TABLE sales.order_line (order_id integer, sku varchar(16), qty bigint NOT NULL);
   CREATE INDEX ON sales.order_line (order_id, sku);`;
 
-const RULES = `
-[[source]]
-schema = "shop"
-tables = ["t_user", "line"]
-
-[[rule]]
-schema = "shop"
-table = "line"
-pg_schema = "sales"
-pg_table = "order_line"
-`;
-
 async function readySetup(fixture: Fixture): Promise<void> {
   await fixture.my.query(SOURCE_DDL);
   await fixture.pg.unsafe(TARGET_DDL);
-  await fixture.writeConfig(RULES);
+  await fixture.writeConfig(SHOP_RULES);
   await writeMasterInfo(fixture.dataDir, await fixture.masterStatus());
 }
 
@@ -310,7 +299,7 @@ Deno.test("check: binlog settings that break the sync fail", async () => {
 Deno.test("check: binary logging off fails", async () => {
   await using fixture = await startFixture({ mariadbArgs: ["--skip-log-bin"] });
   await readySetup(fixture).catch(() => {}); // no binlog position to save
-  await fixture.writeConfig(RULES);
+  await fixture.writeConfig(SHOP_RULES);
   const out = await check(fixture.configFile);
   assertEquals(out.code, 1);
   expectFinding(out, "log_bin", "fail", /^log_bin = OFF: .*add log_bin = mysql-bin/);

@@ -11,6 +11,7 @@ import {
   waitFor,
   waitForCatchUp,
 } from "./support/fixture.ts";
+import { SHOP_RULES } from "./support/shop.ts";
 
 const SOURCE_DDL = `
   CREATE DATABASE shop;
@@ -28,18 +29,6 @@ const TARGET_DDL = `
   CREATE SCHEMA sales;
   -- no key on purpose: a row applied twice would show up as a duplicate
   CREATE TABLE sales.order_line (order_id integer, sku varchar(16), qty integer NOT NULL);`;
-
-const RULES = `
-[[source]]
-schema = "shop"
-tables = ["t_user", "line"]
-
-[[rule]]
-schema = "shop"
-table = "line"
-pg_schema = "sales"
-pg_table = "order_line"
-`;
 
 async function prepare(fixture: Fixture): Promise<void> {
   await fixture.my.query(SOURCE_DDL);
@@ -118,7 +107,7 @@ for (const writers of [1, 4]) {
   Deno.test(`every committed change arrives; rolled-back work never does (concurrent_size = ${writers})`, async () => {
     await using fixture = await startFixture();
     await prepare(fixture);
-    const config = await fixture.writeConfig(`concurrent_size = ${writers}\n${RULES}`);
+    const config = await fixture.writeConfig(`concurrent_size = ${writers}\n${SHOP_RULES}`);
     await writeMasterInfo(config.dataDir, await fixture.masterStatus());
     const sync = await startSync(config);
     try {
@@ -149,7 +138,7 @@ async function assertTransfersAtomic(extraConfig: string): Promise<void> {
     `INSERT INTO public.t_user (id, name, balance, note, born)
      SELECT g, 'user ' || g, round(g * 1.25, 2), NULL, NULL FROM generate_series(1, 50) g`,
   );
-  const config = await fixture.writeConfig(`batch_max_ms = 1\n${extraConfig}\n${RULES}`);
+  const config = await fixture.writeConfig(`batch_max_ms = 1\n${extraConfig}\n${SHOP_RULES}`);
   await writeMasterInfo(config.dataDir, await fixture.masterStatus());
   const [[{ total }]] = await fixture.my.query(
     "SELECT SUM(balance) AS total FROM shop.t_user",
@@ -196,7 +185,7 @@ Deno.test("parallel writers (concurrent_size) still apply every transaction whol
 Deno.test("stop mid-stream, write more, start again: equal, nothing applied twice", async () => {
   await using fixture = await startFixture();
   await prepare(fixture);
-  const config = await fixture.writeConfig("batch_max_rows = 300\n" + RULES);
+  const config = await fixture.writeConfig("batch_max_rows = 300\n" + SHOP_RULES);
   await writeMasterInfo(config.dataDir, await fixture.masterStatus());
   let sync = await startSync(config);
   const writer = workload(fixture, 0);
@@ -221,7 +210,7 @@ Deno.test("without master.info the sync starts at the oldest binlog on the serve
   // Everything, including the CREATE TABLEs, is in the binlog before the sync ever runs.
   await prepare(fixture);
   await workload(fixture, 0);
-  const config = await fixture.writeConfig(RULES);
+  const config = await fixture.writeConfig(SHOP_RULES);
   const sync = await startSync(config);
   try {
     await waitForCatchUp(fixture, sync);

@@ -794,12 +794,18 @@ async function edgeValues(extraConfig: string) {
   }
 }
 
+// A table's rows of a batch reach PostgreSQL as plain statements when they are few (as here, by
+// default), otherwise through COPY into staging: each way must carry every value exactly.
 Deno.test("every type at its edge values arrives exactly through the sync: insert, update, delete", async () => {
   await edgeValues("");
 });
 
+Deno.test("the same through COPY and staging (batch_plain_max_rows = 0)", async () => {
+  await edgeValues("batch_plain_max_rows = 0");
+});
+
 Deno.test("the same through parallel writers (concurrent_size = 3)", async () => {
-  await edgeValues("concurrent_size = 3");
+  await edgeValues("concurrent_size = 3\nbatch_plain_max_rows = 0");
 });
 
 // ---- alternate target types ------------------------------------------------------------------

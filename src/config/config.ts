@@ -47,6 +47,8 @@ export interface Config {
   batchMaxRows: number;
   /** While PostgreSQL is busy, flush a batch at the latest this long after its first change (ms). */
   batchMaxMs: number;
+  /** A table's share of a batch up to this many rows goes in as plain statements, not via COPY. */
+  batchPlainMaxRows: number;
   /** Identifies this sync in the PostgreSQL position table. */
   syncId: string;
   /** Schema of the position table in PostgreSQL. */
@@ -127,6 +129,7 @@ const KNOWN_KEYS = new Set([
   "rule",
   "batch_max_rows",
   "batch_max_ms",
+  "batch_plain_max_rows",
   "sync_id",
   "position_schema",
   "log_level",
@@ -264,6 +267,7 @@ class Reader {
       rules,
       batchMaxRows: this.integer("batch_max_rows", 1, 10_000_000, 50_000),
       batchMaxMs: this.integer("batch_max_ms", 1, 60_000, 200),
+      batchPlainMaxRows: this.integer("batch_plain_max_rows", 0, 1000, 32),
       syncId: this.nonEmpty(doc, "sync_id", "", String(serverId)),
       positionSchema: this.nonEmpty(doc, "position_schema", "", "public"),
       logLevel: this.oneOf("log_level", ["debug", "info", "warn", "error"] as const, "info"),

@@ -154,8 +154,8 @@ class Session {
     log.info(`streaming from ${formatPosition(from)} (${this.#routes.size} tables)`);
     onStreaming();
     const writer = this.#writer = new BatchWriter(sql, store, this.#copiers, {
-      schema: config.positionSchema,
-      syncId: config.syncId,
+      sharedStaging: { schema: config.positionSchema, syncId: config.syncId },
+      plainMaxRows: config.batchPlainMaxRows,
     });
     await this.#stream(reader, writer);
   }

@@ -20,6 +20,17 @@ export interface SharedStaging {
   syncId: string;
 }
 
+export interface WriterOptions {
+  /** Needed with copiers. */
+  sharedStaging?: SharedStaging;
+  /**
+   * A table's share of a batch up to this many rows goes in as plain DELETE and INSERT
+   * statements: for a few rows that takes about half the time of staging (0.9 against 1.5 ms for
+   * one row, 1.0 against 2.3 ms for ten, the same at a hundred, on this machine).
+   */
+  plainMaxRows?: number;
+}
+
 /**
  * Applies batches to PostgreSQL, each batch and its binlog position in one transaction: per table,
  * COPY the final states into staging, delete every touched key from the target and insert the
@@ -29,6 +40,9 @@ export interface SharedStaging {
  * With parallel writers (`copiers`), each batch is split by key hash and every writer COPYs its
  * part into its own unlogged staging table at the same time; the merge and the position still
  * commit in one transaction, so a source transaction never becomes visible piecemeal.
+ *
+ * A table with only a few rows in the batch skips staging: its keys are deleted and its rows
+ * inserted by plain statements carrying the same text values as literals.
  */
 export class BatchWriter {
   /** Temporary staging table per (target, column list) on the committing session. */
@@ -36,28 +50,34 @@ export class BatchWriter {
   /** Shared staging tables per (target, column list), one per copier. */
   #shared = new Map<string, string[]>();
 
+  readonly #sharedStaging: SharedStaging | undefined;
+  readonly #plainMaxRows: number;
+
   constructor(
     private readonly sql: Sql,
     private readonly positions: PositionStore,
     private readonly copiers: Sql[] = [],
-    private readonly sharedStaging?: SharedStaging,
-  ) {}
+    options: WriterOptions = {},
+  ) {
+    this.#sharedStaging = options.sharedStaging;
+    this.#plainMaxRows = options.plainMaxRows ?? 0;
+  }
 
   /** Applies the batch and stores its position atomically. */
   async apply(batch: Batch): Promise<void> {
     const position = batch.position;
     if (position === null) return;
     const tables = [...batch.tables.values()].filter((t) => t.size > 0);
-    if (this.copiers.length > 0 && tables.length > 0) {
-      const staged = await this.#copyInParallel(tables);
-      await this.#transaction(async (tx) => {
-        for (const [table, names] of staged) await this.#merge(tx, table, names);
-        await this.positions.write(tx, position, batch.gtid);
-      });
-      return;
-    }
+    const bulk = this.copiers.length > 0 ? tables.filter((t) => !this.#plain(t)) : [];
+    const staged = bulk.length > 0
+      ? await this.#copyInParallel(bulk)
+      : new Map<TableBatch, string[]>();
     await this.#transaction(async (tx) => {
-      for (const table of tables) await this.#applyTable(tx, table, false);
+      for (const table of tables) {
+        const names = staged.get(table);
+        if (names) await this.#merge(tx, table, names);
+        else await this.#applyTable(tx, table, false);
+      }
       await this.positions.write(tx, position, batch.gtid);
     });
   }
@@ -111,16 +131,21 @@ export class BatchWriter {
   }
 
   async #applyTable(tx: Transaction, table: TableBatch, reusedStaging: boolean): Promise<void> {
-    const columns = table.encoder.columns.map(quoteIdent);
-    const staging = await this.#stagingFor(tx, table, columns);
-    // Staging empties itself at commit; pieces of one transaction must clear it in between.
-    if (reusedStaging) await tx.unsafe(`TRUNCATE ${staging}`);
     try {
+      if (this.#plain(table)) return await applyPlain(tx, table);
+      const columns = table.encoder.columns.map(quoteIdent);
+      const staging = await this.#stagingFor(tx, table, columns);
+      // Staging empties itself at commit; pieces of one transaction must clear it in between.
+      if (reusedStaging) await tx.unsafe(`TRUNCATE ${staging}`);
       await copyStates(tx, staging, [...columns, DELETED], table, table.states);
       await this.#merge(tx, table, [staging]);
     } catch (err) {
       throw refusedRows(err, table);
     }
+  }
+
+  #plain(table: TableBatch): boolean {
+    return table.size <= this.#plainMaxRows;
   }
 
   /** Deletes every key staged in `staging` from the target and inserts the surviving rows. */
@@ -184,7 +209,7 @@ export class BatchWriter {
     const id = layoutId(table);
     let names = this.#shared.get(id);
     if (names === undefined) {
-      const { schema, syncId } = this.sharedStaging!;
+      const { schema, syncId } = this.#sharedStaging!;
       const tag = hash(`${syncId}\u0000${id}`).toString(36);
       const columns = table.encoder.columns.map(quoteIdent);
       names = this.copiers.map((_, i) => qualified(schema, `mysql_gp_sync_stage_${tag}_${i}`));
@@ -233,6 +258,42 @@ function hash(text: string): number {
     h = Math.imul(h, 0x01000193);
   }
   return h >>> 0;
+}
+
+/**
+ * Deletes every key of `table` from the target and inserts its surviving rows, in one round trip.
+ * The values are untyped literals: PostgreSQL reads them with the column types' input functions,
+ * as it reads COPY text. (Parameters would not do: postgres.js rewrites them by the types the
+ * server describes, a timestamp through JavaScript's Date, say.)
+ */
+async function applyPlain(tx: Transaction, table: TableBatch): Promise<void> {
+  const columns = table.encoder.columns.map(quoteIdent);
+  const keys = table.encoder.keyIndexes.map((i) => columns[i]);
+  const keyTuples: string[] = [];
+  const rowTuples: string[] = [];
+  for (const [key, state] of table.states) {
+    keyTuples.push(literalTuple(table.keyFields(key)));
+    if (state !== null) rowTuples.push(literalTuple(state));
+  }
+  const target = table.plan.targetName;
+  let statements = `DELETE FROM ${target} WHERE (${keys.join(", ")}) IN (${keyTuples.join(", ")})`;
+  if (rowTuples.length > 0) {
+    statements += `; INSERT INTO ${target} (${columns.join(", ")}) VALUES ${rowTuples.join(", ")}`;
+  }
+  // Without parameters postgres.js sends it as a simple query: both statements at once, and no
+  // prepared statement left behind per text.
+  await tx.unsafe(statements);
+}
+
+/** `(E'...', NULL, ...)`: escape-string literals read the same whatever standard_conforming_strings says. */
+function literalTuple(fields: (string | null)[]): string {
+  let text = "(";
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i];
+    if (i > 0) text += ", ";
+    text += field === null ? "NULL" : `E'${field.replaceAll("\\", "\\\\").replaceAll("'", "''")}'`;
+  }
+  return text + ")";
 }
 
 /** Streams final states into a staging table with COPY; deleted keys carry only their key fields. */
