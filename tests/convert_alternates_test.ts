@@ -8,15 +8,10 @@ import { makeEncoder } from "../src/convert/encode.ts";
 import { incompatibility } from "../src/convert/mapping.ts";
 import { quoteIdent, quoteMySqlIdent } from "../src/convert/ident.ts";
 import { selectList } from "../src/convert/source.ts";
-import {
-  type InformationSchemaColumn,
-  informationSchemaColumnsSql,
-  type SourceColumn,
-  sourceColumnsFromInformationSchema,
-  sourceColumnsFromSchema,
-} from "../src/convert/types.ts";
+import { type SourceColumn, sourceColumnsFromSchema } from "../src/convert/types.ts";
 import {
   BinlogCapture,
+  catalogColumns,
   copyRows,
   pgClient,
   query,
@@ -209,12 +204,7 @@ Deno.test("alternate target types receive exact values from both paths", async (
         ALTERNATES.map((a) => `${quoteMySqlIdent(a.col)} ${a.mysql}`).join(", ")
       })`,
     );
-    const catalog = sourceColumnsFromInformationSchema(
-      await query<InformationSchemaColumn>(reader, informationSchemaColumnsSql("mariadb"), [
-        "alt",
-        "t",
-      ]),
-    );
+    const catalog = await catalogColumns(reader, "alt", "t");
     const targets = [
       { name: "id", type: "integer" },
       ...ALTERNATES.map((a) => ({ name: a.col, type: a.pg })),
@@ -376,15 +366,7 @@ Deno.test("patchTableMap: MariaDB text after a geometry column needs the catalog
     );
     const catalog = new Map<string, SourceColumn>();
     for (const table of ["last", "first"]) {
-      const rows = await query<InformationSchemaColumn>(
-        reader,
-        informationSchemaColumnsSql("mariadb"),
-        [
-          "geo",
-          table,
-        ],
-      );
-      for (const c of sourceColumnsFromInformationSchema(rows)) {
+      for (const c of await catalogColumns(reader, "geo", table)) {
         catalog.set(`${table}.${c.name}`, c);
       }
     }

@@ -10,16 +10,12 @@ import { makeEncoder } from "../src/convert/encode.ts";
 import { pgTypeFor } from "../src/convert/mapping.ts";
 import { quoteIdent, quoteMySqlIdent } from "../src/convert/ident.ts";
 import { selectList } from "../src/convert/source.ts";
-import {
-  type InformationSchemaColumn,
-  informationSchemaColumnsSql,
-  sourceColumnsFromInformationSchema,
-  sourceColumnsFromSchema,
-} from "../src/convert/types.ts";
+import { sourceColumnsFromSchema } from "../src/convert/types.ts";
 import {
   BinlogCapture,
   canonicalJson,
   canonicalNumber,
+  catalogColumns,
   copyRows,
   pgClient,
   query,
@@ -203,12 +199,7 @@ Deno.test("random values survive binlog -> encode -> PostgreSQL", async () => {
     const defs = Object.entries(COLUMNS).map(([c, t]) => `${quoteMySqlIdent(c)} ${t}`);
     await writer.query(`CREATE TABLE prop.t (id int PRIMARY KEY, ${defs.join(", ")})`);
     await writer.query("SET sql_mode = 'STRICT_ALL_TABLES'");
-    const catalog = sourceColumnsFromInformationSchema(
-      await query<InformationSchemaColumn>(reader, informationSchemaColumnsSql("mariadb"), [
-        "prop",
-        "t",
-      ]),
-    );
+    const catalog = await catalogColumns(reader, "prop", "t");
     const targets = catalog.map((c) => ({ name: c.name, type: pgTypeFor(c) }));
     await sql.unsafe(
       `CREATE TABLE prop (${targets.map((t) => `${quoteIdent(t.name)} ${t.type}`).join(", ")})`,

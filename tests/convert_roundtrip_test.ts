@@ -10,16 +10,10 @@ import { makeEncoder } from "../src/convert/encode.ts";
 import { pgTypeFor } from "../src/convert/mapping.ts";
 import { qualified, quoteIdent, quoteMySqlIdent } from "../src/convert/ident.ts";
 import { selectList } from "../src/convert/source.ts";
-import {
-  type InformationSchemaColumn,
-  informationSchemaColumnsSql,
-  type LossKind,
-  type SourceColumn,
-  sourceColumnsFromInformationSchema,
-  sourceColumnsFromSchema,
-} from "../src/convert/types.ts";
+import { type LossKind, type SourceColumn, sourceColumnsFromSchema } from "../src/convert/types.ts";
 import {
   BinlogCapture,
+  catalogColumns,
   copyRows,
   pgClient,
   query,
@@ -57,12 +51,7 @@ Deno.test("every type at its edges: binlog and SELECT both arrive exactly", asyn
       ...EDGE_CASES.map((c) => `${quoteMySqlIdent(c.col)} ${c.type}`),
     ];
     await writer.query(`CREATE TABLE conv.edge (${defs.join(", ")})`);
-    const catalog = sourceColumnsFromInformationSchema(
-      await query<InformationSchemaColumn>(reader, informationSchemaColumnsSql("mariadb"), [
-        "conv",
-        "edge",
-      ]),
-    );
+    const catalog = await catalogColumns(reader, "conv", "edge");
     const byName = new Map(catalog.map((c) => [c.name, c]));
     capture = await BinlogCapture.start(my, "conv", (_s, _t, column) => byName.get(column));
 

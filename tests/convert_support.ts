@@ -8,7 +8,13 @@ import ZongJi, { type TableMapEvent, type WriteRowsEvent } from "@vlasky/zongji"
 import { SOURCE_CONNECTION_OPTIONS, SOURCE_SESSION_STATEMENTS } from "../src/convert/source.ts";
 import { type CatalogLookup, patchTableMap } from "../src/convert/zongji.ts";
 import { copyStatement, copyText } from "../src/convert/copy.ts";
-import type { ZongJiColumnSchema } from "../src/convert/types.ts";
+import {
+  type InformationSchemaColumn,
+  informationSchemaColumnsSql,
+  type SourceColumn,
+  sourceColumnsFromInformationSchema,
+  type ZongJiColumnSchema,
+} from "../src/convert/types.ts";
 import type { MariaDBServer, PostgresServer } from "../scripts/servers.ts";
 
 export type Row = Record<string, unknown>;
@@ -50,6 +56,20 @@ export async function query<T = Row>(
 ): Promise<T[]> {
   const [rows] = await connection.query(sql, params);
   return rows as T[];
+}
+
+/** A MariaDB table's columns as the catalog (INFORMATION_SCHEMA) describes them. */
+export async function catalogColumns(
+  connection: mysql.Connection,
+  schema: string,
+  table: string,
+): Promise<SourceColumn[]> {
+  return sourceColumnsFromInformationSchema(
+    await query<InformationSchemaColumn>(connection, informationSchemaColumnsSql("mariadb"), [
+      schema,
+      table,
+    ]),
+  );
 }
 
 /** Row images of insert events, collected per `schema.table`, through a live zongji stream. */

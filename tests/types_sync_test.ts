@@ -14,12 +14,7 @@ import type { Config } from "../src/config/config.ts";
 import { writeMasterInfo } from "../src/offsets/master_info.ts";
 import { pgTypeFor } from "../src/convert/mapping.ts";
 import { qualified, qualifiedMySql, quoteIdent, quoteMySqlIdent } from "../src/convert/ident.ts";
-import {
-  type InformationSchemaColumn,
-  informationSchemaColumnsSql,
-  type SourceColumn,
-  sourceColumnsFromInformationSchema,
-} from "../src/convert/types.ts";
+import { type SourceColumn } from "../src/convert/types.ts";
 import {
   asText,
   bytes,
@@ -48,6 +43,7 @@ import {
   unicode,
   ymd,
 } from "./support/arbitraries.ts";
+import { catalogColumns } from "./convert_support.ts";
 import { type Fixture, type RunningSync, startFixture, startSync } from "./support/fixture.ts";
 
 // ---- helpers -------------------------------------------------------------------------------
@@ -174,12 +170,6 @@ async function appConnection(fixture: Fixture): Promise<mysql.Connection> {
   return connection;
 }
 
-/** The source table's columns as the catalog describes them. */
-async function catalogColumns(fixture: Fixture, schema: string, table: string) {
-  const [rows] = await fixture.my.query(informationSchemaColumnsSql("mariadb"), [schema, table]);
-  return sourceColumnsFromInformationSchema(rows as InformationSchemaColumn[]);
-}
-
 /**
  * Creates the target of `spec` with a `pgTypeFor` column per source column, or the type given in
  * `types`. No primary key: a row applied twice would show up as a duplicate key. `reversed` puts
@@ -191,7 +181,7 @@ async function createTarget(
   types: Record<string, string> = {},
   options: { reversed?: boolean; extra?: string[] } = {},
 ): Promise<SourceColumn[]> {
-  const columns = await catalogColumns(fixture, spec.mySchema, spec.myTable);
+  const columns = await catalogColumns(fixture.my, spec.mySchema, spec.myTable);
   const names = new Map(spec.cases.map((c) => [c.col, c.pgCol ?? c.col]));
   const defs = columns.map((c) =>
     `${quoteIdent(names.get(c.name) ?? c.name)} ${types[c.name] ?? pgTypeFor(c)}`
