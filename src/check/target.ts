@@ -8,7 +8,7 @@ import { formatPosition } from "../offsets/position.ts";
 import type { Route } from "../pipeline/routes.ts";
 import { PositionStore, type StoredPosition } from "../sink/position_store.ts";
 import { connectTarget, type Sql } from "../sink/postgres.ts";
-import { describeTarget, targetColumnFor, type TargetTable } from "../sink/target.ts";
+import { describeTarget, keyIndexed, targetColumnFor, type TargetTable } from "../sink/target.ts";
 import { fail, type Finding, ok, warn } from "./finding.ts";
 
 /** What the target side of `check` found. */
@@ -132,7 +132,7 @@ async function routeFindings(config: Config, sql: Sql, route: Route): Promise<Fi
   const keyColumns = source.primaryKey.map((k) => targetColumnFor(target, k)?.name ?? k);
   let indexed = false;
   if (keyColumns.length > 0) {
-    indexed = await hasKeyIndex(sql, route, keyColumns);
+    indexed = keyIndexed(target, keyColumns);
     if (!indexed) {
       findings.push(warn(
         "target_index",
@@ -247,19 +247,6 @@ async function missingPrivileges(sql: Sql, route: Route): Promise<string[]> {
     if (!row.held) missing.push(privilege);
   }
   return missing;
-}
-
-/** True when a plain index starts with one of the key columns, so a lookup by key can use it. */
-async function hasKeyIndex(sql: Sql, route: Route, keyColumns: string[]): Promise<boolean> {
-  const rows = await sql<{ first: string }[]>`
-    SELECT a.attname AS first
-      FROM pg_catalog.pg_index i
-      JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
-      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-      JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0]
-     WHERE n.nspname = ${route.pgSchema} AND c.relname = ${route.pgTable}
-       AND i.indpred IS NULL AND i.indisvalid`;
-  return rows.some((r) => keyColumns.includes(r.first));
 }
 
 /** Where `run` will start, and whether the source still has that binlog. */

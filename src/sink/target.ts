@@ -6,9 +6,11 @@ export interface TargetTable {
   schema: string;
   table: string;
   columns: TargetColumn[];
+  /** The first column of each valid, non-partial index: a lookup by one of them can use it. */
+  indexLeads: string[];
 }
 
-/** Reads the columns of `schema.table`; null when there is no such table. */
+/** Reads the columns and indexes of `schema.table`; null when there is no such table. */
 export async function describeTarget(
   sql: Sql,
   schema: string,
@@ -23,7 +25,25 @@ export async function describeTarget(
        AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
      ORDER BY a.attnum`;
   if (rows.length === 0) return null;
-  return { schema, table, columns: rows.map((r) => ({ name: r.name, type: r.type })) };
+  const leads = await sql<{ name: string }[]>`
+    SELECT a.attname AS name
+      FROM pg_catalog.pg_index i
+      JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
+      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0]
+     WHERE n.nspname = ${schema} AND c.relname = ${table}
+       AND i.indpred IS NULL AND i.indisvalid`;
+  return {
+    schema,
+    table,
+    columns: rows.map((r) => ({ name: r.name, type: r.type })),
+    indexLeads: leads.map((r) => r.name),
+  };
+}
+
+/** Whether a lookup by `keyColumns` (target names) can use one of the table's indexes. */
+export function keyIndexed(target: TargetTable, keyColumns: string[]): boolean {
+  return target.indexLeads.some((name) => keyColumns.includes(name));
 }
 
 /**
