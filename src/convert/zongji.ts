@@ -634,12 +634,10 @@ interface RowsEventLike {
 }
 
 /** How to read one image of an event's rows: our reader, or zongji's with a view of the event. */
-interface ImageView {
-  read?: ImageReader;
-  present: Uint8Array;
-  /** `this` for RowsEvent's own row reader. */
-  event: RowsEventLike;
-}
+type ImageView =
+  | { read: ImageReader; present: Uint8Array }
+  /** `event` is `this` for RowsEvent's own row reader. */
+  | { read: undefined; present: Uint8Array; event: RowsEventLike };
 
 /** The before (or only) and the after image views of `event`'s rows. */
 function imageViews(event: RowsEventLike, kind: RowKind): readonly [ImageView, ImageView] {
@@ -647,16 +645,21 @@ function imageViews(event: RowsEventLike, kind: RowKind): readonly [ImageView, I
   const entry = tableMap[tableId];
   // Inserts carry after images only; deletes before images only.
   const first = kind === "insert" ? entry : entry?.beforeImage ?? entry;
-  const view = (image: ZongJiTableMapEntry | undefined, present: Uint8Array): ImageView => ({
-    read: image?.readImage,
-    present,
-    event: {
-      tableMap: image && image !== entry ? { [tableId]: image } : tableMap,
-      tableId,
-      columns_present_bitmap: present,
-      _zongji,
-    },
-  });
+  // The view of the event for zongji's reader is built only where ours does not apply.
+  const view = (image: ZongJiTableMapEntry | undefined, present: Uint8Array): ImageView => {
+    const read = image?.readImage;
+    if (read) return { read, present };
+    return {
+      read,
+      present,
+      event: {
+        tableMap: image && image !== entry ? { [tableId]: image } : tableMap,
+        tableId,
+        columns_present_bitmap: present,
+        _zongji,
+      },
+    };
+  };
   return [
     view(first, event.columns_present_bitmap),
     view(entry, event.columns_present_bitmap2 ?? event.columns_present_bitmap),
