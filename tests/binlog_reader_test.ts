@@ -159,13 +159,17 @@ Deno.test("a table map is prepared once while its table id's event stays the sam
   await fixture.mariadb.start();
   await fixture.reconnect();
   for (const id of [4, 5]) await fixture.my.query(`INSERT INTO app.u VALUES (${id}, 'u${id}')`);
-  const [events] = await fixture.my.query("SHOW BINLOG EVENTS IN 'mysql-bin.000002'");
-  const ids = (events as { Event_type: string; Info: string }[])
-    .filter((e) => e.Event_type === "Table_map").map((e) => e.Info.replace(/ \(.*/, ""));
-  const [before] = await fixture.my.query("SHOW BINLOG EVENTS IN 'mysql-bin.000001'");
-  const earlier = (before as { Event_type: string; Info: string }[])
-    .find((e) => e.Event_type === "Table_map")!.Info.replace(/ \(.*/, "");
-  assertEquals(ids, [earlier, earlier], "app.u should have taken app.t's table id");
+  const tableIds = async (file: string) => {
+    const [events] = await fixture.my.query(`SHOW BINLOG EVENTS IN '${file}'`);
+    return (events as { Event_type: string; Info: string }[])
+      .filter((e) => e.Event_type === "Table_map").map((e) => e.Info.replace(/ \(.*/, ""));
+  };
+  const [earlier] = await tableIds("mysql-bin.000001");
+  assertEquals(
+    await tableIds("mysql-bin.000002"),
+    [earlier, earlier],
+    "app.u should have taken app.t's table id",
+  );
 
   const reader = await readAll(config, from, 5);
   try {

@@ -324,7 +324,8 @@ export function prepareTableMap(
   // Table ids change with DDL and table cache evictions; old ones never come back.
   if (known.byTableId.size >= MAX_PREPARED_TABLES) known.byTableId.clear();
   known.byTableId.set(event.tableId, {
-    bytes: withoutChecksum(bytes, known.checksumBytes),
+    // A copy: the event's bytes are a view of the packet, kept only while it is decoded.
+    bytes: withoutChecksum(bytes, known.checksumBytes).slice(),
     entry,
     columnNames: event.columnNames,
   });
@@ -357,7 +358,7 @@ const preparedEntries = new WeakMap<
 >();
 
 const BODY_START = Symbol("offset of the table map event body");
-const EVENT_BYTES = Symbol("table map event body");
+const EVENT_BYTES = Symbol("table map event body (a view of the packet)");
 const REUSED = Symbol("prepared entry taken again");
 
 /** zongji's TableMap event while it parses itself. */
@@ -388,8 +389,14 @@ const patchedTableMapClasses = new WeakSet<object>();
 function installTableMapReuse(event: object): void {
   const proto = Object.getPrototypeOf(event) as TableMapMethods;
   if (patchedTableMapClasses.has(proto)) return;
-  const methods = ["_readTableId", "_readColumnMetadata", "_readOptionalMetadata"] as const;
-  if (![...methods, "buildColumnSchemas", "updateColumnInfo"].every((m) => m in proto)) return;
+  const wrapped = [
+    "_readTableId",
+    "_readColumnMetadata",
+    "_readOptionalMetadata",
+    "buildColumnSchemas",
+    "updateColumnInfo",
+  ];
+  if (!wrapped.every((method) => method in proto)) return;
   const { _readTableId, _readColumnMetadata, _readOptionalMetadata } = proto;
   const { buildColumnSchemas, updateColumnInfo } = proto;
   proto._readTableId = function (parser) {
@@ -407,7 +414,7 @@ function installTableMapReuse(event: object): void {
       parser._offset = parser._packetEnd;
       return;
     }
-    this[EVENT_BYTES] = body.slice();
+    this[EVENT_BYTES] = body;
     _readColumnMetadata.call(this, parser);
   };
   proto._readOptionalMetadata = function (parser, zongji) {

@@ -93,7 +93,7 @@ export function catalogLookup(tables: SourceTable[]): CatalogLookup {
   return (schema, table, column) => byTable.get(`${schema}\u0000${table}`)?.get(column);
 }
 
-/** The primary keys of `tables`, for the binlog decoder (see `prepareRowReaders`). */
+/** The primary keys of `tables`, for the binlog decoder (see `prepareTableMap`). */
 export function keyLookup(tables: SourceTable[]): KeyLookup {
   const byTable = new Map(
     tables.map((t) => [
