@@ -431,6 +431,21 @@ function installTableMapReuse(event: object): void {
   patchedTableMapClasses.add(proto);
 }
 
+/**
+ * The entry prepared for table id `tableId` from a table map event body equal to `body` (checksum
+ * excluded), made zongji's entry for the id again; undefined when there is none, and the event
+ * has to go through zongji (and `prepareTableMap`).
+ */
+export function reusePreparedTableMap(
+  zongji: ZongJiLike,
+  tableId: number,
+  body: Uint8Array,
+): ZongJiTableMapEntry | undefined {
+  const known = preparedEntries.get(zongji.tableMap)?.byTableId.get(tableId);
+  if (!known || !equalBytes(known.bytes, body)) return undefined;
+  return zongji.tableMap[tableId] = known.entry;
+}
+
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -650,8 +665,7 @@ type ImageView =
 function imageViews(event: RowsEventLike, kind: RowKind): readonly [ImageView, ImageView] {
   const { tableMap, tableId, _zongji } = event;
   const entry = tableMap[tableId];
-  // Inserts carry after images only; deletes before images only.
-  const first = kind === "insert" ? entry : entry?.beforeImage ?? entry;
+  const first = entry && firstImage(entry, kind);
   // The view of the event for zongji's reader is built only where ours does not apply.
   const view = (image: ZongJiTableMapEntry | undefined, present: Uint8Array): ImageView => {
     const read = image?.readImage;
@@ -673,8 +687,27 @@ function imageViews(event: RowsEventLike, kind: RowKind): readonly [ImageView, I
   ];
 }
 
+/** The entry the first image of a `kind` row is read with (inserts have after images only). */
+function firstImage(entry: ZongJiTableMapEntry, kind: RowKind): ZongJiTableMapEntry {
+  return kind === "insert" ? entry : entry.beforeImage ?? entry;
+}
+
+/**
+ * Our readers of a `kind` row's images (before or only, then after for updates) for the table of
+ * `entry`; undefined when zongji has to read them.
+ */
+export function imageReaders(
+  entry: ZongJiTableMapEntry,
+  kind: RowKind,
+): [ImageReader, ImageReader] | undefined {
+  const first = firstImage(entry, kind).readImage;
+  const after = entry.readImage;
+  if (!first || (kind === "update" && !after)) return undefined;
+  return [first, after ?? first];
+}
+
 type FetchRow = (this: RowsEventLike, parser: ParserLike) => unknown;
-type RowKind = "insert" | "update" | "delete";
+export type RowKind = "insert" | "update" | "delete";
 
 const patchedRowClasses = new WeakSet<object>();
 

@@ -12,12 +12,15 @@ import {
   installRowReader,
   type KeyLookup,
   prepareTableMap,
+  type RowKind,
   type TableMapEventLike,
   type ZongJiLike,
+  type ZongJiTableMapEntry,
 } from "../convert/zongji.ts";
 import { FatalError, UserError } from "../config/errors.ts";
 import type { BinlogPosition } from "../offsets/position.ts";
 import { isConnectionLoss, sourceOptions } from "./mysql.ts";
+import { decodeFrequentEvents, type PacketEventSink } from "./packet_events.ts";
 
 /** A row image keyed by column name, values as the decoder produced them. */
 export type Row = Record<string, unknown>;
@@ -55,6 +58,20 @@ export interface SourceTransaction {
   partial?: boolean;
   /** The transaction ended in ROLLBACK (logged because it touched non-transactional tables). */
   rolledBack?: boolean;
+}
+
+export interface ReaderOptions {
+  /** Queued binlog bytes above which the replication connection is paused. */
+  highWaterBytes?: number;
+  /** Read the frequent events straight from the packets (`decodeFrequentEvents`); default true. */
+  decodePackets?: boolean;
+}
+
+/** What a unit ending at an event takes from it. */
+interface EventEnd {
+  nextPosition: number;
+  timestamp: number;
+  gtid?: string;
 }
 
 const EVENTS = [
@@ -112,16 +129,20 @@ export class BinlogReader {
   #highWater: number;
   #stopped = false;
   #watchdog: ReturnType<typeof setInterval> | undefined;
+  #decodePackets: boolean;
   /** Time of the newest event seen, including heartbeats (ms since epoch). */
   lastEventAt = 0;
+  /** Events read straight from the packets rather than by zongji (see `decodeFrequentEvents`). */
+  packetDecodedEvents = 0;
 
   constructor(
     private readonly config: Config,
     private readonly catalog: CatalogLookup,
     private readonly keyColumns: KeyLookup,
-    options: { highWaterBytes?: number } = {},
+    options: ReaderOptions = {},
   ) {
     this.#highWater = options.highWaterBytes ?? DEFAULT_HIGH_WATER_BYTES;
+    this.#decodePackets = options.decodePackets ?? true;
     this.#zongji = new ZongJi(sourceOptions(config));
     this.#zongji.on("binlog", (event) => {
       try {
@@ -141,6 +162,7 @@ export class BinlogReader {
       this.#zongji.once("error", onError);
       this.#zongji.once("ready", () => {
         this.#zongji.off("error", onError);
+        if (this.#decodePackets) decodeFrequentEvents(this.#zongji, this.#packetEvents);
         this.lastEventAt = Date.now();
         this.#watchdog = setInterval(() => this.#checkAlive(), 1000);
         resolve();
@@ -261,14 +283,11 @@ export class BinlogReader {
         this.#openGtid = event.gtid;
         return;
       case "writerows":
-        installRowReader(event, "insert");
-        return this.#addRows("insert", event as WriteRowsEvent);
+        return this.#addRowsEvent("insert", event as WriteRowsEvent);
       case "updaterows":
-        installRowReader(event, "update");
-        return this.#addRows("update", event as UpdateRowsEvent);
+        return this.#addRowsEvent("update", event as UpdateRowsEvent);
       case "deleterows":
-        installRowReader(event, "delete");
-        return this.#addRows("delete", event as DeleteRowsEvent);
+        return this.#addRowsEvent("delete", event as DeleteRowsEvent);
       case "xid":
         return this.#commit(event);
       case "query":
@@ -282,19 +301,48 @@ export class BinlogReader {
     }
   }
 
-  #addRows(kind: RowsChange["kind"], event: WriteRowsEvent | UpdateRowsEvent | DeleteRowsEvent) {
+  #addRowsEvent(kind: RowKind, event: WriteRowsEvent | UpdateRowsEvent | DeleteRowsEvent) {
+    installRowReader(event, kind);
     const entry = event.tableMap[(event as unknown as { tableId: number }).tableId];
-    if (!entry) return;
+    if (entry) this.#addRows(kind, entry, event.rows, event.size, event);
+  }
+
+  #addRows(
+    kind: RowKind,
+    entry: ZongJiTableMapEntry,
+    rows: unknown[],
+    size: number,
+    end: EventEnd,
+  ): void {
     const table = {
       schema: entry.parentSchema,
       table: entry.tableName,
       columns: entry.columnSchemas,
     };
-    this.#open.push({ kind, table, rows: event.rows } as RowsChange);
-    this.#openRows += event.rows.length;
-    this.#openBytes += event.size;
-    if (this.#openBytes >= PIECE_BYTES) this.#enqueue(this.#takeOpen(event, { partial: true }));
+    this.#open.push({ kind, table, rows } as RowsChange);
+    this.#openRows += rows.length;
+    this.#openBytes += size;
+    if (this.#openBytes >= PIECE_BYTES) this.#enqueue(this.#takeOpen(end, { partial: true }));
   }
+
+  /** The events `decodeFrequentEvents` reads without zongji. */
+  #packetEvents: PacketEventSink = {
+    gtid: (gtid) => {
+      this.packetDecodedEvents++;
+      this.#discardOpen();
+      this.#openGtid = gtid;
+    },
+    rows: (kind, entry, rows, size, timestamp) => {
+      this.packetDecodedEvents++;
+      // A piece's position is not a resume point (MariaDB's row events carry none).
+      this.#addRows(kind, entry, rows, size, { nextPosition: 0, timestamp });
+    },
+    commit: (nextPosition, timestamp) => {
+      this.packetDecodedEvents++;
+      this.lastEventAt = Date.now();
+      this.#commit({ nextPosition, timestamp });
+    },
+  };
 
   #onQuery(event: QueryEvent): void {
     const sql = event.query.trim();
@@ -313,7 +361,7 @@ export class BinlogReader {
   }
 
   #commit(
-    event: AnyBinlogEvent,
+    event: EventEnd,
     extra: Pick<SourceTransaction, "statement" | "rolledBack"> = {},
   ): void {
     this.#enqueue(this.#takeOpen(event, extra));
@@ -322,7 +370,7 @@ export class BinlogReader {
 
   /** The rows gathered so far as a unit ending at `event`; the open transaction starts afresh. */
   #takeOpen(
-    event: AnyBinlogEvent,
+    event: EventEnd,
     extra: Pick<SourceTransaction, "statement" | "partial" | "rolledBack">,
   ): SourceTransaction {
     const file = this.#zongji.options.filename ?? this.#file;
