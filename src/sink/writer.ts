@@ -74,12 +74,14 @@ export class BatchWriter {
       ? await this.#copyInParallel(bulk)
       : new Map<TableBatch, string[]>();
     await this.#transaction(async (tx) => {
+      const merges = new Merges();
       for (const table of tables) {
         const names = staged.get(table);
-        if (names) await this.#merge(tx, table, names);
-        else await this.#applyTable(tx, table, false);
+        if (names) merges.add(table, this.#merge(tx, table, names));
+        else await this.#applyTable(tx, table, false, merges);
       }
-      await this.positions.write(tx, position, batch.gtid);
+      // Sent behind the merges rather than after their answers: one round trip less per batch.
+      await Promise.all([merges.done(), this.positions.write(tx, position, batch.gtid)]);
     });
   }
 
@@ -92,9 +94,11 @@ export class BatchWriter {
     let last: Batch | null = null;
     await this.#transaction(async (tx) => {
       for await (const piece of pieces) {
+        const merges = new Merges();
         for (const table of piece.tables.values()) {
-          if (table.size > 0) await this.#applyTable(tx, table, true);
+          if (table.size > 0) await this.#applyTable(tx, table, true, merges);
         }
+        await merges.done();
         last = piece;
       }
       const final = last as Batch | null;
@@ -131,15 +135,21 @@ export class BatchWriter {
     }
   }
 
-  async #applyTable(tx: Transaction, table: TableBatch, reusedStaging: boolean): Promise<void> {
+  /** Stages `table`'s rows and sends the statements that merge them, which join `merges`. */
+  async #applyTable(
+    tx: Transaction,
+    table: TableBatch,
+    reusedStaging: boolean,
+    merges: Merges,
+  ): Promise<void> {
+    if (this.#plain(table)) return merges.add(table, applyPlain(tx, table));
+    const columns = table.encoder.columns.map(quoteIdent);
     try {
-      if (this.#plain(table)) return await applyPlain(tx, table);
-      const columns = table.encoder.columns.map(quoteIdent);
       const staging = await this.#stagingFor(tx, table, columns);
       // Staging empties itself at commit; pieces of one transaction must clear it in between.
       if (reusedStaging) await tx.unsafe(`TRUNCATE ${staging}`);
       await copyStates(tx, staging, [...columns, DELETED], table, table.states);
-      await this.#merge(tx, table, [staging]);
+      merges.add(table, this.#merge(tx, table, [staging]));
     } catch (err) {
       throw refusedRows(err, table);
     }
@@ -167,15 +177,21 @@ export class BatchWriter {
     let settings = `SET LOCAL enable_hashjoin TO ${lookups}; ` +
       `SET LOCAL enable_mergejoin TO ${lookups}; `;
     // One statement per staging table (not a UNION ALL) keeps the plan of the single-writer path.
+    // All are sent at once (postgres.js pipelines them): a round trip each would wait for this
+    // process to turn to PostgreSQL's answer while it reads the binlog.
+    const statements: Promise<unknown>[] = [];
     for (const s of staging) {
-      await tx.unsafe(`${settings}DELETE FROM ${plan.targetName} t USING ${s} s WHERE ${matches}`);
+      statements.push(
+        tx.unsafe(`${settings}DELETE FROM ${plan.targetName} t USING ${s} s WHERE ${matches}`),
+      );
       settings = "";
     }
     for (const s of staging) {
-      await tx.unsafe(
+      statements.push(tx.unsafe(
         `INSERT INTO ${table.plan.targetName} (${list}) SELECT ${list} FROM ${s} WHERE NOT ${DELETED}`,
-      );
+      ));
     }
+    await Promise.all(statements);
   }
 
   async #stagingFor(tx: Transaction, table: TableBatch, columns: string[]): Promise<string> {
@@ -233,6 +249,28 @@ export class BatchWriter {
       this.#shared.set(id, names);
     }
     return names;
+  }
+}
+
+/**
+ * Merge statements sent and not yet answered. postgres.js runs a transaction's statements in the
+ * order they were sent, so later work need not wait for their answers; a failure still surfaces,
+ * from `done`, named after its table.
+ */
+class Merges {
+  #pending: Promise<void>[] = [];
+
+  add(table: TableBatch, merge: Promise<void>): void {
+    const named = merge.catch((err) => {
+      throw refusedRows(err, table);
+    });
+    // Should a later statement fail first, the caller gives up before `done`: no unhandled rejection.
+    named.catch(() => {});
+    this.#pending.push(named);
+  }
+
+  async done(): Promise<void> {
+    await Promise.all(this.#pending);
   }
 }
 

@@ -92,9 +92,11 @@ const EVENTS = [
 
 /**
  * Binlog bytes of queued transactions beyond this make the reader pause the replication
- * connection. Decoded rows take 10-20 times their binlog size in memory, so this stays small.
+ * connection. Decoded rows take 10-20 times their binlog size in memory, so this stays small;
+ * rows read further ahead only outlive more garbage collections (4 MB against 256 kB: single-row
+ * transactions synced about a sixth slower).
  */
-const DEFAULT_HIGH_WATER_BYTES = 4 << 20;
+const DEFAULT_HIGH_WATER_BYTES = 256 << 10;
 /** The server sends a heartbeat after this much silence, so a quiet stream is not a dead one. */
 const HEARTBEAT_SECONDS = 1;
 /** A transaction whose row events exceed this is handed out in pieces of about this size. */
