@@ -7,10 +7,17 @@
  * @module
  */
 
-/** An 8-byte little-endian BIGINT. */
-export function int64Text(b: Uint8Array, unsigned: boolean): string {
-  const low = (b[0] | (b[1] << 8) | (b[2] << 16)) + b[3] * 0x1000000;
-  let high = (b[4] | (b[5] << 8) | (b[6] << 16)) + b[7] * 0x1000000;
+/** The unsigned little-endian integer of `bytes` bytes (at most 6) at `at`. */
+export function littleEndian(b: Uint8Array, at: number, bytes: number): number {
+  let value = 0;
+  for (let i = at + bytes - 1; i >= at; i--) value = value * 256 + b[i];
+  return value;
+}
+
+/** An 8-byte little-endian BIGINT at `at`. */
+export function int64Text(b: Uint8Array, unsigned: boolean, at = 0): string {
+  const low = littleEndian(b, at, 4);
+  let high = littleEndian(b, at + 4, 4);
   if (!unsigned && high >= 0x80000000) high -= 0x100000000;
   // Within ±2^53 a double holds the value exactly.
   if (high >= -0x200000 && high < 0x200000) return String(high * 0x100000000 + low);

@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { decimalWidth, fractionWidth } from "./binary.ts";
+import { decimalWidth, fractionWidth, littleEndian } from "./binary.ts";
 import { charsetMaxBytes, decoderFor } from "./charset.ts";
 import { parseLabels } from "./mapping.ts";
 import type { SourceColumn, ZongJiColumnSchema } from "./types.ts";
@@ -634,13 +634,6 @@ function valueReader(column: ZongJiColumn, schema: ZongJiColumnSchema): ValueRea
     }
   }
   return undefined;
-}
-
-/** The unsigned little-endian integer of `bytes` bytes (at most 6) at `at`. */
-function littleEndian(b: Uint8Array, at: number, bytes: number): number {
-  let value = 0;
-  for (let i = at + bytes - 1; i >= at; i--) value = value * 256 + b[i];
-  return value;
 }
 
 const IMAGE_VIEWS = Symbol("before and after image views");

@@ -253,6 +253,11 @@ export class BinlogReader {
     this.#wake();
   }
 
+  /** `stop()`, for `using`. */
+  [Symbol.dispose](): void {
+    this.stop();
+  }
+
   #fail(err: Error): void {
     if (this.#stopped || this.#failure) return;
     this.#failure = err;
@@ -281,9 +286,7 @@ export class BinlogReader {
       case "gtid":
       case "anonymousgtid":
       case "mariadbgtid":
-        this.#discardOpen();
-        this.#openGtid = event.gtid;
-        return;
+        return this.#startGroup(event.gtid);
       case "writerows":
         return this.#addRowsEvent("insert", event as WriteRowsEvent);
       case "updaterows":
@@ -331,8 +334,7 @@ export class BinlogReader {
   #packetEvents: PacketEventSink = {
     gtid: (gtid) => {
       this.packetDecodedEvents++;
-      this.#discardOpen();
-      this.#openGtid = gtid;
+      this.#startGroup(gtid);
     },
     rows: (kind, entry, rows, size, timestamp) => {
       this.packetDecodedEvents++;
@@ -345,6 +347,12 @@ export class BinlogReader {
       this.#commit({ nextPosition, timestamp });
     },
   };
+
+  /** A GTID event: what is open belongs to no committed transaction. */
+  #startGroup(gtid: string | undefined): void {
+    this.#discardOpen();
+    this.#openGtid = gtid;
+  }
 
   #onQuery(event: QueryEvent): void {
     const sql = event.query.trim();

@@ -14,8 +14,9 @@
  *   the images end exactly where the event does;
  * - XID events.
  *
- * Every other event still goes through zongji, whose handling is unchanged; only zongji's resume bookkeeping (`options.position`, the current
- * GTID) misses the events taken here, and the reader keeps its own.
+ * Every other event still goes through zongji, whose handling is unchanged; only zongji's resume
+ * bookkeeping (`options.position`, the current GTID) misses the events taken here, and the reader
+ * keeps its own.
  *
  * @module
  */
@@ -27,6 +28,7 @@ import {
   type ZongJiLike,
   type ZongJiTableMapEntry,
 } from "../convert/zongji.ts";
+import { int64Text, littleEndian } from "../convert/binary.ts";
 
 /** Where the events decoded here go. */
 export interface PacketEventSink {
@@ -104,29 +106,30 @@ export function decodeFrequentEvents(zongji: ZongJi, sink: PacketEventSink): voi
     if (b[at] !== 0) return false;
     const end = packet.end - checksum;
     const body = at + BODY;
-    switch (b[at + MARKER + 4]) {
+    const type = b[at + MARKER + 4];
+    switch (type) {
       case XID_EVENT:
-        sink.commit(uint32(b, at + MARKER + 13), uint32(b, at + MARKER) * 1000);
+        sink.commit(littleEndian(b, at + MARKER + 13, 4), littleEndian(b, at + MARKER, 4) * 1000);
         return true;
       case MARIADB_GTID_EVENT: {
         if (body + 13 > end || (b[body + 12] & MARIADB_GTID_XA) !== 0) return false;
-        const server = uint32(b, at + MARKER + 5);
-        sink.gtid(`${uint32(b, body + 8)}-${server}-${uint64Text(b, body)}`);
+        const server = littleEndian(b, at + MARKER + 5, 4);
+        sink.gtid(`${littleEndian(b, body + 8, 4)}-${server}-${int64Text(b, true, body)}`);
         return true;
       }
       case TABLE_MAP_EVENT:
-        return reusePreparedTableMap(internals, uint48(b, body), b.subarray(body, end)) !==
+        return reusePreparedTableMap(internals, littleEndian(b, body, 6), b.subarray(body, end)) !==
           undefined;
     }
-    const rowKind = ROW_EVENT_KINDS[b[at + MARKER + 4]];
+    const rowKind = ROW_EVENT_KINDS[type];
     if (!rowKind) return false;
     const [kind, extraField] = rowKind;
-    const entry = internals.tableMap[uint48(b, body)];
+    const entry = internals.tableMap[littleEndian(b, body, 6)];
     if (!entry) return false;
     const readers = imageReaders(entry, kind);
     if (!readers) return false;
     let p = body + 8;
-    if (extraField) p += uint16(b, p);
+    if (extraField) p += littleEndian(b, p, 2);
     const columns = b[p];
     if (columns >= 251) return false;
     p++;
@@ -147,7 +150,7 @@ export function decodeFrequentEvents(zongji: ZongJi, sink: PacketEventSink): voi
     }
     // Images that do not end where the event does were misread: zongji reads the event instead.
     if (cursor._offset !== end) return false;
-    sink.rows(kind, entry, rows, end - body, uint32(b, at + MARKER) * 1000);
+    sink.rows(kind, entry, rows, end - body, littleEndian(b, at + MARKER, 4) * 1000);
     return true;
   };
 
@@ -158,23 +161,4 @@ export function decodeFrequentEvents(zongji: ZongJi, sink: PacketEventSink): voi
       ? proto.binlogData
       : zongjiHandler.call(this, packet, connection);
   };
-}
-
-function uint16(b: Uint8Array, at: number): number {
-  return b[at] | (b[at + 1] << 8);
-}
-
-function uint32(b: Uint8Array, at: number): number {
-  return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16)) + b[at + 3] * 0x1000000;
-}
-
-function uint48(b: Uint8Array, at: number): number {
-  return uint32(b, at) + uint16(b, at + 4) * 0x100000000;
-}
-
-/** An unsigned 64-bit little-endian integer as decimal text, exact beyond 2^53. */
-function uint64Text(b: Uint8Array, at: number): string {
-  const high = uint32(b, at + 4);
-  if (high < 0x200000) return String(high * 0x100000000 + uint32(b, at));
-  return ((BigInt(high) << 32n) + BigInt(uint32(b, at))).toString();
 }
