@@ -51,27 +51,21 @@ Deno.test({
       await fixture.my.query(`INSERT INTO app.t VALUES (${id}, REPEAT('x', 1000))`);
     }
 
-    const reader = await readAll(config, from, units);
-    try {
-      // The queue keeps its array between refills, so a handed-out slot must be emptied.
-      const first = new WeakRef((await reader.next(1000))!);
-      assertEquals(first.deref()?.changes[0].rows.length, 1);
-      assertEquals(reader.backlog, units - 1);
-      // WeakRef targets live to the end of the current job; collect after it.
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      collectGarbage!();
-      assertEquals(first.deref(), undefined, "the reader still holds a unit it handed out");
+    using reader = await readAll(config, from, units);
+    // The queue keeps its array between refills, so a handed-out slot must be emptied.
+    const first = new WeakRef((await reader.next(1000))!);
+    assertEquals(first.deref()?.changes[0].rows.length, 1);
+    assertEquals(reader.backlog, units - 1);
+    // WeakRef targets live to the end of the current job; collect after it.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    collectGarbage!();
+    assertEquals(first.deref(), undefined, "the reader still holds a unit it handed out");
 
-      const rest: SourceTransaction[] = [];
-      while (reader.backlog > 0) rest.push((await reader.next(1000))!);
-      assertEquals(rest.length, units - 1);
-      const ids = rest.map(({ changes: [change] }) =>
-        change.kind === "insert" && change.rows[0].id
-      );
-      assertEquals(ids, Array.from({ length: units - 1 }, (_, i) => i + 2));
-    } finally {
-      reader.stop();
-    }
+    const rest: SourceTransaction[] = [];
+    while (reader.backlog > 0) rest.push((await reader.next(1000))!);
+    assertEquals(rest.length, units - 1);
+    const ids = rest.map(({ changes: [change] }) => change.kind === "insert" && change.rows[0].id);
+    assertEquals(ids, Array.from({ length: units - 1 }, (_, i) => i + 2));
   },
 });
 
@@ -92,27 +86,23 @@ Deno.test("before images of updates and deletes are decoded only as far as their
   for (const n of [8, 9]) await fixture.my.query(`UPDATE app.t SET n = ${n} WHERE id = 1`);
   for (const id of [2, 1]) await fixture.my.query(`DELETE FROM app.t WHERE id = ${id}`);
 
-  const reader = await readAll(config, from, 4);
-  try {
-    const rows = [];
-    for (let i = 0; i < 4; i++) rows.push((await reader.next(1000))!.changes[0]);
-    const [, second, , deletion] = rows;
-    if (second.kind !== "update" || deletion.kind !== "delete") throw new Error("wrong events");
-    const { before, after } = second.rows[0];
-    assertEquals(before.id, 1);
-    // Non-key columns of the before image stay raw bytes: no date, time, JSON or label decoding.
-    for (const column of ["day", "t", "j", "e", "n"]) {
-      assertEquals(before[column] instanceof Uint8Array, true, `before.${column}`);
-    }
-    assertEquals(
-      [after.id, after.day, after.t, after.e, after.n],
-      [1, "2024-02-29", "-838:59:58.999", "b", 9],
-    );
-    assertEquals(deletion.rows[0].id, 1);
-    assertEquals(deletion.rows[0].day instanceof Uint8Array, true);
-  } finally {
-    reader.stop();
+  using reader = await readAll(config, from, 4);
+  const rows = [];
+  for (let i = 0; i < 4; i++) rows.push((await reader.next(1000))!.changes[0]);
+  const [, second, , deletion] = rows;
+  if (second.kind !== "update" || deletion.kind !== "delete") throw new Error("wrong events");
+  const { before, after } = second.rows[0];
+  assertEquals(before.id, 1);
+  // Non-key columns of the before image stay raw bytes: no date, time, JSON or label decoding.
+  for (const column of ["day", "t", "j", "e", "n"]) {
+    assertEquals(before[column] instanceof Uint8Array, true, `before.${column}`);
   }
+  assertEquals(
+    [after.id, after.day, after.t, after.e, after.n],
+    [1, "2024-02-29", "-838:59:58.999", "b", 9],
+  );
+  assertEquals(deletion.rows[0].id, 1);
+  assertEquals(deletion.rows[0].day instanceof Uint8Array, true);
 });
 
 Deno.test("integers, years and raw bytes are read exactly by the direct row reader", async () => {
@@ -133,20 +123,16 @@ Deno.test("integers, years and raw bytes are read exactly by the direct row read
        (2, 127, 255, 32767, 65535, 8388607, 16777215, 4294967295, 2155, b'1111111111', REPEAT('x', 300)),
        (-2147483648, -1, NULL, -1, NULL, -1, NULL, NULL, 0, NULL, NULL)`,
   );
-  const reader = await readAll(config, from, 2);
-  try {
-    await reader.next(1000);
-    const [change] = (await reader.next(1000))!.changes;
-    if (change.kind !== "insert") throw new Error("wrong event");
-    const hex = (v: unknown) => v instanceof Uint8Array ? Buffer.from(v).toString("hex") : v;
-    assertEquals(change.rows.map((row) => Object.values(row).map(hex)), [
-      [1, -128, 0, -32768, 0, -8388608, 0, 0, 1901, "0000", ""],
-      [2, 127, 255, 32767, 65535, 8388607, 16777215, 4294967295, 2155, "03ff", "78".repeat(300)],
-      [-2147483648, -1, null, -1, null, -1, null, null, 1900, null, null],
-    ]);
-  } finally {
-    reader.stop();
-  }
+  using reader = await readAll(config, from, 2);
+  await reader.next(1000);
+  const [change] = (await reader.next(1000))!.changes;
+  if (change.kind !== "insert") throw new Error("wrong event");
+  const hex = (v: unknown) => v instanceof Uint8Array ? Buffer.from(v).toString("hex") : v;
+  assertEquals(change.rows.map((row) => Object.values(row).map(hex)), [
+    [1, -128, 0, -32768, 0, -8388608, 0, 0, 1901, "0000", ""],
+    [2, 127, 255, 32767, 65535, 8388607, 16777215, 4294967295, 2155, "03ff", "78".repeat(300)],
+    [-2147483648, -1, null, -1, null, -1, null, null, 1900, null, null],
+  ]);
 });
 
 Deno.test("a table map is prepared once while its table id's event stays the same", async () => {
@@ -176,28 +162,24 @@ Deno.test("a table map is prepared once while its table id's event stays the sam
     "app.u should have taken app.t's table id",
   );
 
-  const reader = await readAll(config, from, 5);
-  try {
-    const changes = [];
-    for (let i = 0; i < 5; i++) changes.push((await reader.next(1000))!.changes[0]);
-    // The first table map is parsed before the reuse is installed, the second is remembered.
-    assertEquals(changes[2].table.columns === changes[1].table.columns, true, "not prepared once");
-    const decoded = changes.map((change) => {
-      if (change.kind !== "insert") throw new Error("wrong event");
-      const row = change.rows[0];
-      const s = row.s instanceof Uint8Array ? new TextDecoder().decode(row.s) : row.s;
-      return [change.table.table, change.table.columns.map((c) => c.COLUMN_NAME), row.id, s];
-    });
-    assertEquals(decoded, [
-      ["t", ["id", "v"], 1, undefined],
-      ["t", ["id", "v"], 2, undefined],
-      ["t", ["id", "v"], 3, undefined],
-      ["u", ["id", "s"], 4, "u4"],
-      ["u", ["id", "s"], 5, "u5"],
-    ]);
-  } finally {
-    reader.stop();
-  }
+  using reader = await readAll(config, from, 5);
+  const changes = [];
+  for (let i = 0; i < 5; i++) changes.push((await reader.next(1000))!.changes[0]);
+  // The first table map is parsed before the reuse is installed, the second is remembered.
+  assertEquals(changes[2].table.columns === changes[1].table.columns, true, "not prepared once");
+  const decoded = changes.map((change) => {
+    if (change.kind !== "insert") throw new Error("wrong event");
+    const row = change.rows[0];
+    const s = row.s instanceof Uint8Array ? new TextDecoder().decode(row.s) : row.s;
+    return [change.table.table, change.table.columns.map((c) => c.COLUMN_NAME), row.id, s];
+  });
+  assertEquals(decoded, [
+    ["t", ["id", "v"], 1, undefined],
+    ["t", ["id", "v"], 2, undefined],
+    ["t", ["id", "v"], 3, undefined],
+    ["u", ["id", "s"], 4, "u4"],
+    ["u", ["id", "s"], 5, "u5"],
+  ]);
 });
 
 Deno.test("events read straight from the packets equal zongji's reading of them", async () => {
@@ -238,14 +220,10 @@ Deno.test("events read straight from the packets equal zongji's reading of them"
   const units = statements.length;
 
   const readWith = async (decodePackets: boolean) => {
-    const reader = await readAll(config, from, units, { decodePackets });
-    try {
-      const read: SourceTransaction[] = [];
-      while (reader.backlog > 0) read.push((await reader.next(1000))!);
-      return { read, packetDecoded: reader.packetDecodedEvents };
-    } finally {
-      reader.stop();
-    }
+    using reader = await readAll(config, from, units, { decodePackets });
+    const read: SourceTransaction[] = [];
+    while (reader.backlog > 0) read.push((await reader.next(1000))!);
+    return { read, packetDecoded: reader.packetDecodedEvents };
   };
   const direct = await readWith(true);
   const byZongji = await readWith(false);
