@@ -252,17 +252,89 @@ Deno.test("a batch's DELETE looks its keys up through the target's index, not by
   const before = await settled(50_000);
   const sync = await startSync(config);
   try {
-    // One transaction of 2,000 new rows: one batch, applied through staging (over 32 rows).
-    await fixture.my.query("INSERT INTO app.t SELECT seq, -seq FROM seq.seq_50001_to_52000");
+    // One transaction changing 2,000 rows: one batch, merged through staging (over 32 rows).
+    await fixture.my.query("UPDATE app.t SET v = -v WHERE id > 48000");
     await waitForCatchUp(fixture, sync);
   } finally {
     await sync.stop();
   }
-  const after = await settled(52_000);
+  const after = await settled(50_000);
   assertEquals(after.seq - before.seq, 0, "the target was scanned");
   assert(after.idx > before.idx, "the key index was not used");
   assertEquals(
     await pgRows(fixture.pg, "SELECT count(*)::text, sum(v)::text FROM public.t"),
-    [["52000", String(50000 * 50001 / 2 - (52000 * 52001 / 2 - 50000 * 50001 / 2))]],
+    [["50000", String(50000 * 50001 / 2 - 2 * (50000 * 50001 / 2 - 48000 * 48001 / 2))]],
   );
+});
+
+Deno.test("inserts are COPYed into a keyed target; keys it already holds, or no key, mean a merge", async () => {
+  await using fixture = await startFixture();
+  await fixture.my.query(`CREATE DATABASE app; CREATE DATABASE seq;
+    CREATE TABLE app.keyed (id INT PRIMARY KEY, v VARCHAR(16)) ENGINE=InnoDB;
+    CREATE TABLE app.unkeyed (id INT PRIMARY KEY, v VARCHAR(16)) ENGINE=InnoDB;
+    CREATE TABLE app.late_key (id INT PRIMARY KEY, v VARCHAR(16)) ENGINE=InnoDB;`);
+  // A merge deletes before it inserts; a trigger counts the DELETE statements each table gets.
+  await fixture.pg.unsafe(`
+    CREATE TABLE public.keyed (id integer PRIMARY KEY, v varchar(16));
+    CREATE TABLE public.unkeyed (id integer, v varchar(16));
+    CREATE TABLE public.late_key (id integer, v varchar(16));
+    -- Partial: keys up to 1000 may repeat.
+    CREATE UNIQUE INDEX ON public.late_key (id) WHERE id > 1000;
+    CREATE TABLE public.deletes (tbl text);
+    CREATE FUNCTION public.count_delete() RETURNS trigger LANGUAGE plpgsql AS
+      $$ BEGIN INSERT INTO public.deletes VALUES (TG_TABLE_NAME); RETURN NULL; END $$;
+    CREATE TRIGGER counted AFTER DELETE ON public.keyed
+      FOR EACH STATEMENT EXECUTE FUNCTION public.count_delete();
+    CREATE TRIGGER counted AFTER DELETE ON public.unkeyed
+      FOR EACH STATEMENT EXECUTE FUNCTION public.count_delete();
+    CREATE TRIGGER counted AFTER DELETE ON public.late_key
+      FOR EACH STATEMENT EXECUTE FUNCTION public.count_delete();
+    -- Stale rows under keys the source is about to insert.
+    INSERT INTO public.unkeyed VALUES (5, 'stale');
+    INSERT INTO public.late_key VALUES (7, 'stale');`);
+  const deletes = async (table: string) =>
+    (await fixture.pg<{ n: number }[]>`SELECT count(*)::int AS n FROM public.deletes
+      WHERE tbl = ${table}`)[0].n;
+  const tables = ["keyed", "unkeyed", "late_key"];
+  const config = await fixture.writeConfig(
+    `[[source]]\nschema = "app"\ntables = ${JSON.stringify(tables)}`,
+  );
+  await writeMasterInfo(config.dataDir, await fixture.masterStatus());
+  const insert = (table: string, from: number, to: number) =>
+    fixture.my.query(
+      `INSERT INTO app.${table} SELECT seq, CONCAT('v', seq) FROM seq.seq_${from}_to_${to}`,
+    );
+  const assertEqualRows = async (table: string) =>
+    assertEquals(
+      await pgRows(fixture.pg, `SELECT id, v FROM public.${table} ORDER BY id`),
+      await mysqlRows(fixture.my, `SELECT id, v FROM app.${table} ORDER BY id`),
+      table,
+    );
+  const sync = await startSync(config);
+  try {
+    for (const table of tables) await insert(table, 1, 100);
+    await waitForCatchUp(fixture, sync);
+    for (const table of tables) await assertEqualRows(table);
+    assertEquals(await deletes("keyed"), 0, "keyed: inserts went through a merge");
+    // Without a unique index on the key alone a COPY could duplicate keys: always merged.
+    assert(await deletes("unkeyed") > 0, "unkeyed: inserts were not merged");
+    assert(await deletes("late_key") > 0, "late_key: inserts were not merged");
+
+    // The target gains a key index, and a row the source has yet to insert.
+    await fixture.pg.unsafe(`CREATE UNIQUE INDEX ON public.late_key (id);
+      INSERT INTO public.keyed VALUES (150, 'stale')`);
+    await fixture.my.query("ALTER TABLE app.late_key COMMENT 'makes the sync look again'");
+    await insert("keyed", 101, 200);
+    await insert("late_key", 101, 200);
+    await waitForCatchUp(fixture, sync);
+    for (const table of tables) await assertEqualRows(table);
+    assert(await deletes("keyed") > 0, "keyed: the stored key was not merged");
+    const lateKeyDeletes = await deletes("late_key");
+    await insert("late_key", 201, 300);
+    await waitForCatchUp(fixture, sync);
+    await assertEqualRows("late_key");
+    assertEquals(await deletes("late_key"), lateKeyDeletes, "late_key: inserts still merged");
+  } finally {
+    await sync.stop();
+  }
 });

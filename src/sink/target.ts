@@ -8,6 +8,11 @@ export interface TargetTable {
   columns: TargetColumn[];
   /** The first column of each valid, non-partial index: a lookup by one of them can use it. */
   indexLeads: string[];
+  /**
+   * The columns of each unique index that PostgreSQL checks at once (not deferred to commit):
+   * valid, without predicate or expression.
+   */
+  uniqueKeys: string[][];
 }
 
 /** Reads the columns and indexes of `schema.table`; null when there is no such table. */
@@ -25,25 +30,40 @@ export async function describeTarget(
        AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
      ORDER BY a.attnum`;
   if (rows.length === 0) return null;
-  const leads = await sql<{ name: string }[]>`
-    SELECT a.attname AS name
+  // Expression columns (attnum 0) come back as NULL names.
+  const indexes = await sql<{ names: (string | null)[]; unique: boolean }[]>`
+    SELECT array(
+             SELECT a.attname::text
+               FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, n)
+               LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+              ORDER BY k.n) AS names,
+           i.indisunique AND i.indimmediate AS unique
       FROM pg_catalog.pg_index i
       JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-      JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0]
      WHERE n.nspname = ${schema} AND c.relname = ${table}
        AND i.indpred IS NULL AND i.indisvalid`;
   return {
     schema,
     table,
     columns: rows.map((r) => ({ name: r.name, type: r.type })),
-    indexLeads: leads.map((r) => r.name),
+    indexLeads: indexes.flatMap((i) => i.names[0] ?? []),
+    uniqueKeys: indexes.filter((i) => i.unique && !i.names.includes(null))
+      .map((i) => i.names as string[]),
   };
 }
 
 /** Whether a lookup by `keyColumns` (target names) can use one of the table's indexes. */
 export function keyIndexed(target: TargetTable, keyColumns: string[]): boolean {
   return target.indexLeads.some((name) => keyColumns.includes(name));
+}
+
+/**
+ * Whether a row whose `keyColumns` (target names) equal those of a stored row is refused at once:
+ * some unique index covers nothing but key columns.
+ */
+export function duplicateKeysRefused(target: TargetTable, keyColumns: string[]): boolean {
+  return target.uniqueKeys.some((columns) => columns.every((name) => keyColumns.includes(name)));
 }
 
 /**

@@ -4,7 +4,7 @@ import { copyText } from "../convert/copy.ts";
 import { qualified, quoteIdent } from "../convert/ident.ts";
 import type { Batch, FinalState, TableBatch } from "../pipeline/batch.ts";
 import type { PositionStore } from "./position_store.ts";
-import { keyIndexed } from "./target.ts";
+import { duplicateKeysRefused, keyIndexed } from "./target.ts";
 import type { Sql } from "./postgres.ts";
 
 /** Flag column of staging tables; its name cannot clash because staging holds only target columns. */
@@ -44,12 +44,20 @@ export interface WriterOptions {
  *
  * A table with only a few rows in the batch skips staging: its keys are deleted and its rows
  * inserted by plain statements carrying the same text values as literals.
+ *
+ * A table the batch only inserts into skips staging too: its rows are COPYed straight into the
+ * target, which a unique index on the key makes safe. Should the target already hold one of the
+ * keys, the index refuses the COPY, the batch rolls back and is applied again with the merge, as
+ * is that table from then on.
  */
 export class BatchWriter {
   /** Temporary staging table per (target, column list) on the committing session. */
   #staging = new Map<string, string>();
   /** Shared staging tables per (target, column list), one per copier. */
   #shared = new Map<string, string[]>();
+
+  /** Targets found holding keys the source inserted: their inserts are merged, not COPYed. */
+  #mergeOnly = new Set<string>();
 
   readonly #sharedStaging: SharedStaging | undefined;
   readonly #plainMaxRows: number;
@@ -66,22 +74,37 @@ export class BatchWriter {
 
   /** Applies the batch and stores its position atomically. */
   async apply(batch: Batch): Promise<void> {
+    try {
+      await this.#applyOnce(batch);
+    } catch (err) {
+      if (!(err instanceof KeysAlreadyStored)) throw err;
+      // Nothing was applied; each retry merges one more table, so this ends.
+      this.#mergeOnly.add(err.table.plan.targetName);
+      await this.apply(batch);
+    }
+  }
+
+  async #applyOnce(batch: Batch): Promise<void> {
     const position = batch.position;
     if (position === null) return;
     const tables = [...batch.tables.values()].filter((t) => t.size > 0);
-    const bulk = this.copiers.length > 0 ? tables.filter((t) => !this.#plain(t)) : [];
+    const bulk = this.copiers.length > 0
+      ? tables.filter((t) => !this.#plain(t) && !this.#direct(t))
+      : [];
     const staged = bulk.length > 0
       ? await this.#copyInParallel(bulk)
       : new Map<TableBatch, string[]>();
     await this.#transaction(async (tx) => {
+      // Sent first, so that its answer comes with the first COPY's rather than a round trip later.
+      const stored = this.positions.write(tx, position, batch.gtid);
+      stored.catch(() => {});
       const merges = new Merges();
       for (const table of tables) {
         const names = staged.get(table);
         if (names) merges.add(table, this.#merge(tx, table, names));
         else await this.#applyTable(tx, table, false, merges);
       }
-      // Sent behind the merges rather than after their answers: one round trip less per batch.
-      await Promise.all([merges.done(), this.positions.write(tx, position, batch.gtid)]);
+      await Promise.all([merges.done(), stored]);
     });
   }
 
@@ -144,11 +167,19 @@ export class BatchWriter {
   ): Promise<void> {
     if (this.#plain(table)) return merges.add(table, applyPlain(tx, table));
     const columns = table.encoder.columns.map(quoteIdent);
+    if (!reusedStaging && this.#direct(table)) {
+      const target = table.plan.targetName;
+      return await copyStates(tx, target, columns, table, table.states, false).catch((err) => {
+        throw (err as { code?: string }).code === UNIQUE_VIOLATION
+          ? new KeysAlreadyStored(table)
+          : refusedRows(err, table);
+      });
+    }
     try {
       const staging = await this.#stagingFor(tx, table, columns);
       // Staging empties itself at commit; pieces of one transaction must clear it in between.
       if (reusedStaging) await tx.unsafe(`TRUNCATE ${staging}`);
-      await copyStates(tx, staging, [...columns, DELETED], table, table.states);
+      await copyStates(tx, staging, [...columns, DELETED], table, table.states, true);
       merges.add(table, this.#merge(tx, table, [staging]));
     } catch (err) {
       throw refusedRows(err, table);
@@ -157,6 +188,13 @@ export class BatchWriter {
 
   #plain(table: TableBatch): boolean {
     return table.size <= this.#plainMaxRows;
+  }
+
+  /** Whether the table's rows may be COPYed straight into the target (see the class doc). */
+  #direct(table: TableBatch): boolean {
+    const { ops, encoder, plan } = table;
+    return ops.update === 0 && ops.delete === 0 && !this.#mergeOnly.has(plan.targetName) &&
+      duplicateKeysRefused(plan.target, encoder.keyIndexes.map((i) => encoder.columns[i]));
   }
 
   /** Deletes every key staged in `staging` from the target and inserts the surviving rows. */
@@ -226,7 +264,9 @@ export class BatchWriter {
           const columns = table.encoder.columns.map(quoteIdent);
           // Leftovers of a batch whose merge failed would be merged twice; start empty.
           await tx.unsafe(`TRUNCATE ${name}`);
-          if (states.size > 0) await copyStates(tx, name, [...columns, DELETED], table, states);
+          if (states.size > 0) {
+            await copyStates(tx, name, [...columns, DELETED], table, states, true);
+          }
         }
       })
     ));
@@ -271,6 +311,15 @@ class Merges {
 
   async done(): Promise<void> {
     await Promise.all(this.#pending);
+  }
+}
+
+const UNIQUE_VIOLATION = "23505";
+
+/** A COPY straight into the target met a key the target already holds. */
+class KeysAlreadyStored extends Error {
+  constructor(readonly table: TableBatch) {
+    super(`${table.plan.targetName} already holds keys the batch inserts`);
   }
 }
 
@@ -346,15 +395,19 @@ function literalTuple(fields: (string | null)[]): string {
   return text + ")";
 }
 
-/** Streams final states into a staging table with COPY; deleted keys carry only their key fields. */
+/**
+ * Streams final states into `into` with COPY. With `flagged`, each row ends with the staging
+ * flag and deleted keys carry only their key fields; without it, `states` holds no deleted keys.
+ */
 async function copyStates(
   tx: Transaction,
-  staging: string,
+  into: string,
   columns: string[],
   table: TableBatch,
   states: Map<string, FinalState>,
+  flagged: boolean,
 ): Promise<void> {
-  const copy = await CopyIn.open(tx, `COPY ${staging} (${columns.join(", ")}) FROM STDIN`);
+  const copy = await CopyIn.open(tx, `COPY ${into} (${columns.join(", ")}) FROM STDIN`);
   const width = table.encoder.columns.length;
   const keyIndexes = table.encoder.keyIndexes;
   let chunk = "";
@@ -365,7 +418,7 @@ async function copyStates(
       keyIndexes.forEach((index, i) => fields[index] = keyFields[i]);
       chunk += copyText(fields, "t");
     } else {
-      chunk += copyText(state, "f");
+      chunk += copyText(state, flagged ? "f" : undefined);
     }
     if (chunk.length >= COPY_CHUNK_CHARS) {
       await copy.write(chunk);
