@@ -225,15 +225,25 @@ Deno.test("events read straight from the packets equal zongji's reading of them"
     while (reader.backlog > 0) read.push((await reader.next(1000))!);
     return { read, packetDecoded: reader.packetDecodedEvents };
   };
+  // zongji decodes the first row event of each kind whole, before its class can be given our
+  // readers (installRowReader): a reading first, so that this test does not depend on others.
+  await readWith(false);
   const direct = await readWith(true);
   const byZongji = await readWith(false);
   assertEquals(byZongji.packetDecoded, 0);
   // GTID, row and XID events of every transaction but the first of each table and the DDL.
   assertEquals(direct.packetDecoded > 3 * 10, true, `${direct.packetDecoded} events read directly`);
+  // Raw bytes come as a Buffer from zongji's readers and as a Uint8Array from ours; both are read
+  // as Uint8Array. JSON.stringify has a Buffer in its toJSON form by the time the replacer sees it.
+  const hex = (bytes: ArrayLike<number>) => `hex:${Buffer.from(Array.from(bytes)).toString("hex")}`;
   const comparable = (units: SourceTransaction[]) =>
     JSON.parse(
       JSON.stringify(units, (_, value) =>
-        value instanceof Uint8Array ? `hex:${Buffer.from(value).toString("hex")}` : value),
+        value instanceof Uint8Array
+          ? hex(value)
+          : value?.type === "Buffer" && Array.isArray(value.data)
+          ? hex(value.data)
+          : value),
     );
   assertEquals(comparable(direct.read), comparable(byZongji.read));
   const ids = direct.read.flatMap((unit) =>

@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { decimalWidth, fractionWidth, littleEndian } from "./binary.ts";
+import { bytesBetween, decimalWidth, fractionWidth, littleEndian } from "./binary.ts";
 import { charsetMaxBytes, decoderFor } from "./charset.ts";
 import { parseLabels } from "./mapping.ts";
 import type { SourceColumn, ZongJiColumnSchema } from "./types.ts";
@@ -621,7 +621,7 @@ function valueReader(column: ZongJiColumn, schema: ZongJiColumnSchema): ValueRea
       return (b, cursor) => b[cursor.at++] + 1900;
     case BIT: {
       const bytes = Math.floor((Number(meta.bits) + 7) / 8);
-      return (b, cursor) => b.subarray(cursor.at, cursor.at += bytes);
+      return (b, cursor) => bytesBetween(b, cursor.at, cursor.at += bytes);
     }
     case BLOB: {
       if (column.charset !== null) return undefined;
@@ -629,7 +629,7 @@ function valueReader(column: ZongJiColumn, schema: ZongJiColumnSchema): ValueRea
       return (b, cursor) => {
         const start = cursor.at + lengthBytes;
         cursor.at = start + littleEndian(b, cursor.at, lengthBytes);
-        return b.subarray(start, cursor.at);
+        return bytesBetween(b, start, cursor.at);
       };
     }
   }

@@ -1,7 +1,11 @@
-import type { ColumnSchema } from "@vlasky/zongji";
 import { matchColumns, pairEncoders } from "../bulk/row_codec.ts";
 import { quoteIdent } from "../convert/ident.ts";
-import { type LossKind, type SourceColumn, sourceColumnsFromSchema } from "../convert/types.ts";
+import {
+  type LossKind,
+  type SourceColumn,
+  sourceColumnsFromSchema,
+  type ZongJiColumnSchema,
+} from "../convert/types.ts";
 import { UserError } from "../config/errors.ts";
 import type { Row } from "../source/binlog.ts";
 import type { TargetTable } from "../sink/target.ts";
@@ -28,7 +32,7 @@ export interface RowEncoder {
 /** Everything needed to move one source table's rows into its target table. */
 export class TablePlan {
   #encoders = new Map<string, RowEncoder>();
-  #last: { columns: ColumnSchema[]; encoder: RowEncoder } | null = null;
+  #last: { columns: readonly ZongJiColumnSchema[]; encoder: RowEncoder } | null = null;
 
   constructor(
     readonly route: Route,
@@ -50,7 +54,7 @@ export class TablePlan {
   }
 
   /** The encoder for rows written with this column layout (built once per layout). */
-  encoderFor(columns: ColumnSchema[]): RowEncoder {
+  encoderFor(columns: readonly ZongJiColumnSchema[]): RowEncoder {
     if (this.#last?.columns === columns) return this.#last.encoder;
     const layout = columns.map((c) => `${c.COLUMN_NAME}\u0000${c.COLUMN_TYPE}`).join("\u0001");
     let encoder = this.#encoders.get(layout);

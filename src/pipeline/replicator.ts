@@ -4,7 +4,12 @@ import { qualified } from "../convert/ident.ts";
 import { errorMessage, type Logger } from "../observe/log.ts";
 import { writeMasterInfo } from "../offsets/master_info.ts";
 import { type BinlogPosition, formatPosition } from "../offsets/position.ts";
-import { BinlogReader, type RowsChange, type SourceTransaction } from "../source/binlog.ts";
+import {
+  BinlogReader,
+  type EventTable,
+  type RowsChange,
+  type SourceTransaction,
+} from "../source/binlog.ts";
 import { followedRoutes } from "../bulk/followed.ts";
 import { catalogLookup, keyLookup, type SourceTable } from "../source/catalog.ts";
 import { connectSource, type SourceConnection } from "../source/mysql.ts";
@@ -118,6 +123,8 @@ class Session {
   #source: SourceConnection | null = null;
   #reader: BinlogReader | null = null;
   #plans = new Map<string, TablePlan>();
+  /** `#plans` by the reader's table object, which stays the same for a table's events. */
+  #planOfTable = new WeakMap<EventTable, TablePlan | null>();
   #routes = new Map<string, Route>();
   #tables: SourceTable[] = [];
   #reportedLoss = new Set<string>();
@@ -175,6 +182,7 @@ class Session {
     this.#tables = routes.map((route) => route.source);
     this.#routes = new Map(routes.map((r) => [tableKey(r.source.schema, r.source.table), r]));
     this.#plans.clear();
+    this.#planOfTable = new WeakMap();
     for (const [key, route] of this.#routes) {
       const target = await describeTarget(sql, route.pgSchema, route.pgTable);
       if (!target) {
@@ -200,8 +208,14 @@ class Session {
     );
   };
 
-  #planFor = (change: RowsChange): TablePlan | undefined =>
-    this.#plans.get(tableKey(change.table.schema, change.table.table));
+  #planFor = (change: RowsChange): TablePlan | undefined => {
+    let plan = this.#planOfTable.get(change.table);
+    if (plan === undefined) {
+      plan = this.#plans.get(tableKey(change.table.schema, change.table.table)) ?? null;
+      this.#planOfTable.set(change.table, plan);
+    }
+    return plan ?? undefined;
+  };
 
   async #stream(reader: BinlogReader, writer: BatchWriter): Promise<void> {
     const { config, signal } = this;
@@ -434,6 +448,7 @@ class Session {
       const key = tableKey(plan.route.source.schema, plan.route.source.table);
       this.#plans.set(key, new TablePlan(plan.route, target, this.#reportLoss));
     }
+    this.#planOfTable = new WeakMap();
   }
 }
 

@@ -1,12 +1,12 @@
 import ZongJi, {
   type AnyBinlogEvent,
-  type ColumnSchema,
   type DeleteRowsEvent,
   type QueryEvent,
   type UpdateRowsEvent,
   type WriteRowsEvent,
 } from "@vlasky/zongji";
 import type { Config } from "../config/config.ts";
+import type { ZongJiColumnSchema } from "../convert/types.ts";
 import {
   type CatalogLookup,
   installRowReader,
@@ -29,7 +29,7 @@ export type Row = Record<string, unknown>;
 export interface EventTable {
   schema: string;
   table: string;
-  columns: ColumnSchema[];
+  columns: readonly ZongJiColumnSchema[];
 }
 
 /** The rows of one row event. */
@@ -319,12 +319,7 @@ export class BinlogReader {
     size: number,
     end: EventEnd,
   ): void {
-    const table = {
-      schema: entry.parentSchema,
-      table: entry.tableName,
-      columns: entry.columnSchemas,
-    };
-    this.#open.push({ kind, table, rows } as RowsChange);
+    this.#open.push({ kind, table: eventTable(entry), rows } as RowsChange);
     this.#openRows += rows.length;
     this.#openBytes += size;
     if (this.#openBytes >= PIECE_BYTES) this.#enqueue(this.#takeOpen(end, { partial: true }));
@@ -412,6 +407,21 @@ export class BinlogReader {
     this.#openRows = 0;
     this.#openBytes = 0;
   }
+}
+
+const eventTables = new WeakMap<ZongJiTableMapEntry, EventTable>();
+
+/**
+ * The table of a row event, one object per table map entry: the entry outlives the events of a
+ * table, so consumers can key their own lookups on the object.
+ */
+function eventTable(entry: ZongJiTableMapEntry): EventTable {
+  let table = eventTables.get(entry);
+  if (table === undefined) {
+    table = { schema: entry.parentSchema, table: entry.tableName, columns: entry.columnSchemas };
+    eventTables.set(entry, table);
+  }
+  return table;
 }
 
 /** Explains the replication errors a DBA can act on. */

@@ -28,7 +28,7 @@ import {
   type ZongJiLike,
   type ZongJiTableMapEntry,
 } from "../convert/zongji.ts";
-import { int64Text, littleEndian } from "../convert/binary.ts";
+import { bytesBetween, int64Text, littleEndian } from "../convert/binary.ts";
 
 /** Where the events decoded here go. */
 export interface PacketEventSink {
@@ -134,8 +134,8 @@ export function decodeFrequentEvents(zongji: ZongJi, sink: PacketEventSink): voi
     if (columns >= 251) return false;
     p++;
     const bitmapBytes = (columns + 7) >> 3;
-    const present = b.subarray(p, p += bitmapBytes);
-    const presentAfter = kind === "update" ? b.subarray(p, p += bitmapBytes) : present;
+    const present = bytesBetween(b, p, p += bitmapBytes);
+    const presentAfter = kind === "update" ? bytesBetween(b, p, p += bitmapBytes) : present;
     const [first, after] = readers;
     cursor._buffer = b;
     cursor._offset = p;
