@@ -30,18 +30,34 @@ export interface OpCounts {
   delete: number;
 }
 
-/** One table's share of a batch: the last state of every key it touched. */
+/**
+ * One table's share of a batch: the last state of every key it touched.
+ *
+ * As long as the batch has only inserted into the table, its rows are kept as a list: their keys
+ * are the source's primary key values of rows that did not exist before, so they are distinct,
+ * and no map is needed. The first update or delete turns the list into the map by key.
+ */
 export class TableBatch {
-  /** Key (text of the key fields) to final state. */
-  readonly states = new Map<string, FinalState>();
   /** Source row changes merged in, by kind. */
   readonly ops: OpCounts = { insert: 0, update: 0, delete: 0 };
+  #inserted: (string | null)[][] = [];
+  #states: Map<string, FinalState> | null = null;
 
   constructor(readonly plan: TablePlan, readonly encoder: RowEncoder) {}
 
-  /** Number of rows the apply writes into staging. */
+  /** Number of rows the apply writes. */
   get size(): number {
-    return this.states.size;
+    return this.#states?.size ?? this.#inserted.length;
+  }
+
+  /** The rows, when the batch has only inserted into the table; otherwise null. */
+  get insertedRows(): readonly (string | null)[][] | null {
+    return this.#states === null ? this.#inserted : null;
+  }
+
+  /** Key (text of the key fields) to final state. */
+  get states(): ReadonlyMap<string, FinalState> {
+    return this.#keyed();
   }
 
   /** Key fields of a state entry, reconstructed from its key text. */
@@ -52,28 +68,37 @@ export class TableBatch {
   /** Records the row image `after` as the final state of its key. */
   upsert(after: Row): void {
     const fields = this.encoder.encode(after);
-    this.#set(keyTextOf(fields, this.encoder.keyIndexes), fields);
+    if (this.#states === null) this.#inserted.push(fields);
+    else this.#states.set(keyTextOf(fields, this.encoder.keyIndexes), fields);
   }
 
   /** Records the key of the row image `before` as deleted. */
   remove(before: Row): void {
-    this.#set(keyText(this.encoder.encodeKey(before)), null);
+    this.#keyed().set(keyText(this.encoder.encodeKey(before)), null);
   }
 
   /** An UPDATE: a changed key deletes the old one, then the new image is the final state. */
   update(before: Row, after: Row): void {
+    const states = this.#keyed();
     const fields = this.encoder.encode(after);
     const newKey = keyTextOf(fields, this.encoder.keyIndexes);
     if (!this.encoder.sameKey(before, after)) {
       const oldKey = keyText(this.encoder.encodeKey(before));
-      if (oldKey !== newKey) this.#set(oldKey, null);
+      // Order within a batch does not matter: every touched key is deleted before any is inserted.
+      if (oldKey !== newKey) states.set(oldKey, null);
     }
-    this.#set(newKey, fields);
+    states.set(newKey, fields);
   }
 
-  #set(key: string, state: FinalState): void {
-    // Order within a batch does not matter: every touched key is deleted before any is inserted.
-    this.states.set(key, state);
+  #keyed(): Map<string, FinalState> {
+    if (this.#states === null) {
+      this.#states = new Map();
+      for (const fields of this.#inserted) {
+        this.#states.set(keyTextOf(fields, this.encoder.keyIndexes), fields);
+      }
+      this.#inserted = [];
+    }
+    return this.#states;
   }
 }
 

@@ -89,7 +89,7 @@ export class BatchWriter {
     if (position === null) return;
     const tables = [...batch.tables.values()].filter((t) => t.size > 0);
     const bulk = this.copiers.length > 0
-      ? tables.filter((t) => !this.#plain(t) && !this.#direct(t))
+      ? tables.filter((t) => !this.#plain(t) && !this.#insertedOnly(t))
       : [];
     const staged = bulk.length > 0
       ? await this.#copyInParallel(bulk)
@@ -167,19 +167,21 @@ export class BatchWriter {
   ): Promise<void> {
     if (this.#plain(table)) return merges.add(table, applyPlain(tx, table));
     const columns = table.encoder.columns.map(quoteIdent);
-    if (!reusedStaging && this.#direct(table)) {
-      const target = table.plan.targetName;
-      return await copyStates(tx, target, columns, table, table.states, false).catch((err) => {
-        throw (err as { code?: string }).code === UNIQUE_VIOLATION
-          ? new KeysAlreadyStored(table)
-          : refusedRows(err, table);
-      });
+    const inserted = reusedStaging ? null : this.#insertedOnly(table);
+    if (inserted) {
+      return await copyLines(tx, table.plan.targetName, columns, rowLines(inserted)).catch(
+        (err) => {
+          throw (err as { code?: string }).code === UNIQUE_VIOLATION
+            ? new KeysAlreadyStored(table)
+            : refusedRows(err, table);
+        },
+      );
     }
     try {
       const staging = await this.#stagingFor(tx, table, columns);
       // Staging empties itself at commit; pieces of one transaction must clear it in between.
       if (reusedStaging) await tx.unsafe(`TRUNCATE ${staging}`);
-      await copyStates(tx, staging, [...columns, DELETED], table, table.states, true);
+      await copyLines(tx, staging, [...columns, DELETED], stagedLines(table, table.states));
       merges.add(table, this.#merge(tx, table, [staging]));
     } catch (err) {
       throw refusedRows(err, table);
@@ -190,11 +192,12 @@ export class BatchWriter {
     return table.size <= this.#plainMaxRows;
   }
 
-  /** Whether the table's rows may be COPYed straight into the target (see the class doc). */
-  #direct(table: TableBatch): boolean {
-    const { ops, encoder, plan } = table;
-    return ops.update === 0 && ops.delete === 0 && !this.#mergeOnly.has(plan.targetName) &&
-      duplicateKeysRefused(plan.target, encoder.keyIndexes.map((i) => encoder.columns[i]));
+  /** The table's rows if they may be COPYed straight into the target (see the class doc). */
+  #insertedOnly(table: TableBatch): readonly (string | null)[][] | null {
+    const { insertedRows, encoder, plan } = table;
+    if (insertedRows === null || this.#mergeOnly.has(plan.targetName)) return null;
+    const keyColumns = encoder.keyIndexes.map((i) => encoder.columns[i]);
+    return duplicateKeysRefused(plan.target, keyColumns) ? insertedRows : null;
   }
 
   /** Deletes every key staged in `staging` from the target and inserts the surviving rows. */
@@ -265,7 +268,7 @@ export class BatchWriter {
           // Leftovers of a batch whose merge failed would be merged twice; start empty.
           await tx.unsafe(`TRUNCATE ${name}`);
           if (states.size > 0) {
-            await copyStates(tx, name, [...columns, DELETED], table, states, true);
+            await copyLines(tx, name, [...columns, DELETED], stagedLines(table, states));
           }
         }
       })
@@ -395,31 +398,17 @@ function literalTuple(fields: (string | null)[]): string {
   return text + ")";
 }
 
-/**
- * Streams final states into `into` with COPY. With `flagged`, each row ends with the staging
- * flag and deleted keys carry only their key fields; without it, `states` holds no deleted keys.
- */
-async function copyStates(
+/** COPYs `lines` (COPY text lines) into `into`, sent in chunks. */
+async function copyLines(
   tx: Transaction,
   into: string,
   columns: string[],
-  table: TableBatch,
-  states: Map<string, FinalState>,
-  flagged: boolean,
+  lines: Iterable<string>,
 ): Promise<void> {
   const copy = await CopyIn.open(tx, `COPY ${into} (${columns.join(", ")}) FROM STDIN`);
-  const width = table.encoder.columns.length;
-  const keyIndexes = table.encoder.keyIndexes;
   let chunk = "";
-  for (const [key, state] of states) {
-    if (state === null) {
-      const fields = new Array<string | null>(width).fill(null);
-      const keyFields = table.keyFields(key);
-      keyIndexes.forEach((index, i) => fields[index] = keyFields[i]);
-      chunk += copyText(fields, "t");
-    } else {
-      chunk += copyText(state, flagged ? "f" : undefined);
-    }
+  for (const line of lines) {
+    chunk += line;
     if (chunk.length >= COPY_CHUNK_CHARS) {
       await copy.write(chunk);
       chunk = "";
@@ -427,4 +416,27 @@ async function copyStates(
   }
   await copy.write(chunk);
   await copy.end();
+}
+
+function* rowLines(rows: readonly (string | null)[][]): Generator<string> {
+  for (const row of rows) yield copyText(row);
+}
+
+/** Staging lines: each state with its deleted flag; deleted keys carry only their key fields. */
+function* stagedLines(
+  table: TableBatch,
+  states: ReadonlyMap<string, FinalState>,
+): Generator<string> {
+  const width = table.encoder.columns.length;
+  const keyIndexes = table.encoder.keyIndexes;
+  for (const [key, state] of states) {
+    if (state === null) {
+      const fields = new Array<string | null>(width).fill(null);
+      const keyFields = table.keyFields(key);
+      keyIndexes.forEach((index, i) => fields[index] = keyFields[i]);
+      yield copyText(fields, "t");
+    } else {
+      yield copyText(state, "f");
+    }
+  }
 }
