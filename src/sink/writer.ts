@@ -5,7 +5,7 @@ import { qualified, quoteIdent } from "../convert/ident.ts";
 import type { Batch, FinalState, TableBatch } from "../pipeline/batch.ts";
 import type { PositionStore } from "./position_store.ts";
 import { duplicateKeysRefused, keyIndexed } from "./target.ts";
-import type { Sql } from "./postgres.ts";
+import type { Queryable, Sql } from "./postgres.ts";
 
 /** Flag column of staging tables; its name cannot clash because staging holds only target columns. */
 const DELETED = quoteIdent("__mysql_gp_sync_deleted");
@@ -13,7 +13,8 @@ const DELETED = quoteIdent("__mysql_gp_sync_deleted");
 /** COPY data is sent in chunks of about this many characters. */
 const COPY_CHUNK_CHARS = 1 << 20;
 
-type Transaction = postgres.TransactionSql;
+/** A connection with a transaction open on it. */
+type Transaction = postgres.ReservedSql;
 
 /** Where the parallel writers stage their parts: shared tables, since temp tables are per session. */
 export interface SharedStaging {
@@ -148,13 +149,29 @@ export class BatchWriter {
     this.#shared.clear();
   }
 
+  /**
+   * Runs `work` in a transaction on one connection. Unlike postgres.js's `begin`, this does not wait
+   * for BEGIN's answer before `work` sends its statements: one round trip less per batch.
+   */
   async #transaction(work: (tx: Transaction) => Promise<void>): Promise<void> {
+    const tx = await this.sql.reserve();
     try {
-      await this.sql.begin(work);
+      const begun = tx.unsafe("BEGIN");
+      // Should BEGIN fail, so does what follows it; that failure is the one reported.
+      begun.catch(() => {});
+      await work(tx);
+      await begun;
+      // A transaction a failed statement aborted answers COMMIT with ROLLBACK, not an error. Every
+      // statement's failure is awaited above; this guards against one that was not.
+      const { command } = await tx.unsafe("COMMIT");
+      if (command !== "COMMIT") throw new Error(`PostgreSQL answered COMMIT with ${command}`);
     } catch (err) {
-      // A failed transaction may have rolled back the creation of staging tables.
+      await tx.unsafe("ROLLBACK").catch(() => {});
+      // The rollback may have taken the creation of staging tables with it.
       this.#staging.clear();
       throw err;
+    } finally {
+      tx.release();
     }
   }
 
@@ -400,7 +417,7 @@ function literalTuple(fields: (string | null)[]): string {
 
 /** COPYs `lines` (COPY text lines) into `into`, sent in chunks. */
 async function copyLines(
-  tx: Transaction,
+  tx: Queryable,
   into: string,
   columns: string[],
   lines: Iterable<string>,
