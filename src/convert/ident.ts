@@ -15,6 +15,14 @@ export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
+/**
+ * `text` as a PostgreSQL escape-string literal, `E'...'`, which reads the same whatever
+ * standard_conforming_strings says; null is `NULL`.
+ */
+export function quoteLiteral(text: string | null): string {
+  return text === null ? "NULL" : `E'${text.replaceAll("\\", "\\\\").replaceAll("'", "''")}'`;
+}
+
 /** `"schema"."table"`. */
 export function qualified(schema: string, table: string): string {
   return `${quoteIdent(schema)}.${quoteIdent(table)}`;

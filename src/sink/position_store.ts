@@ -1,4 +1,4 @@
-import { qualified } from "../convert/ident.ts";
+import { qualified, quoteLiteral } from "../convert/ident.ts";
 import type { BinlogPosition } from "../offsets/position.ts";
 import type { Queryable } from "./postgres.ts";
 
@@ -56,17 +56,23 @@ export class PositionStore {
     };
   }
 
-  /** Writes the position; call inside the transaction that applies the rows up to it. */
+  /**
+   * Writes the position; call inside the transaction that applies the rows up to it. One message
+   * holds both statements (an upsert without ON CONFLICT, which Greenplum 6 lacks): a caller that
+   * does not wait for the answer can rely on nothing of it arriving after what it sends next,
+   * such as a ROLLBACK.
+   */
   async write(sql: Queryable, position: BinlogPosition, gtid: string | null = null): Promise<void> {
-    const updated = await sql.unsafe(
-      `UPDATE ${this.table} SET bin_name = $2, bin_pos = $3, gtid = $4, updated_at = now() WHERE sync_id = $1`,
-      [this.syncId, position.file, position.pos, gtid],
+    const id = quoteLiteral(this.syncId);
+    const file = quoteLiteral(position.file);
+    const pos = String(Math.trunc(position.pos));
+    const gtidText = quoteLiteral(gtid);
+    await sql.unsafe(
+      `UPDATE ${this.table} SET bin_name = ${file}, bin_pos = ${pos}, gtid = ${gtidText}, ` +
+        `updated_at = now() WHERE sync_id = ${id}; ` +
+        `INSERT INTO ${this.table} (sync_id, bin_name, bin_pos, gtid) ` +
+        `SELECT ${id}, ${file}, ${pos}, ${gtidText} ` +
+        `WHERE NOT EXISTS (SELECT 1 FROM ${this.table} WHERE sync_id = ${id})`,
     );
-    if (updated.count === 0) {
-      await sql.unsafe(
-        `INSERT INTO ${this.table} (sync_id, bin_name, bin_pos, gtid) VALUES ($1, $2, $3, $4)`,
-        [this.syncId, position.file, position.pos, gtid],
-      );
-    }
   }
 }
