@@ -296,8 +296,9 @@ Deno.test("inserts are COPYed into a keyed target; keys it already holds, or no 
     (await fixture.pg<{ n: number }[]>`SELECT count(*)::int AS n FROM public.deletes
       WHERE tbl = ${table}`)[0].n;
   const tables = ["keyed", "unkeyed", "late_key"];
+  // A quote and a backslash in the sync's id: the position write quotes it as a literal.
   const config = await fixture.writeConfig(
-    `[[source]]\nschema = "app"\ntables = ${JSON.stringify(tables)}`,
+    `sync_id = "it's a \\\\ test"\n[[source]]\nschema = "app"\ntables = ${JSON.stringify(tables)}`,
   );
   await writeMasterInfo(config.dataDir, await fixture.masterStatus());
   const insert = (table: string, from: number, to: number) =>
@@ -337,4 +338,12 @@ Deno.test("inserts are COPYed into a keyed target; keys it already holds, or no 
   } finally {
     await sync.stop();
   }
+  const head = await fixture.masterStatus();
+  assertEquals(
+    await pgRows(
+      fixture.pg,
+      "SELECT sync_id, bin_name, bin_pos FROM public.mysql_gp_sync_position",
+    ),
+    [["it's a \\ test", head.file, String(head.pos)]],
+  );
 });
