@@ -405,9 +405,8 @@ function installTableMapReuse(event: object): void {
   };
   proto._readColumnMetadata = function (parser) {
     const body = parser._buffer.subarray(this[BODY_START], parser._packetEnd);
-    const prepared = preparedEntries.get(this.tableMap);
-    const known = prepared?.byTableId.get(this.tableId);
-    if (known && equalBytes(known.bytes, withoutChecksum(body, prepared!.checksumBytes))) {
+    const known = preparedFor(this.tableMap, this.tableId, body);
+    if (known) {
       this[REUSED] = known;
       // What zongji's own checks read to choose the path that builds the entry from the event.
       this.columnNames = known.columnNames;
@@ -432,18 +431,32 @@ function installTableMapReuse(event: object): void {
 }
 
 /**
- * The entry prepared for table id `tableId` from a table map event body equal to `body` (checksum
- * excluded), made zongji's entry for the id again; undefined when there is none, and the event
- * has to go through zongji (and `prepareTableMap`).
+ * The entry prepared for table id `tableId` from a table map event body equal to `body` (up to
+ * the packet's end, checksum included), made zongji's entry for the id again; undefined when
+ * there is none, and the event has to go through zongji (and `prepareTableMap`).
  */
 export function reusePreparedTableMap(
   zongji: ZongJiLike,
   tableId: number,
   body: Uint8Array,
 ): ZongJiTableMapEntry | undefined {
-  const known = preparedEntries.get(zongji.tableMap)?.byTableId.get(tableId);
-  if (!known || !equalBytes(known.bytes, body)) return undefined;
+  const known = preparedFor(zongji.tableMap, tableId, body);
+  if (!known) return undefined;
   return zongji.tableMap[tableId] = known.entry;
+}
+
+/** The prepared entry of `tableId` in `tableMap`, if it was built from `body` (as received). */
+function preparedFor(
+  tableMap: object,
+  tableId: number,
+  body: Uint8Array,
+): PreparedEntry | undefined {
+  const prepared = preparedEntries.get(tableMap);
+  const known = prepared?.byTableId.get(tableId);
+  if (!known || !equalBytes(known.bytes, withoutChecksum(body, prepared!.checksumBytes))) {
+    return undefined;
+  }
+  return known;
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

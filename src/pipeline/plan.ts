@@ -22,6 +22,8 @@ export interface RowEncoder {
   columns: string[];
   /** Positions of the key columns within `columns`. */
   keyIndexes: number[];
+  /** The target columns of the key, in key order. */
+  keyColumns: string[];
   encode(row: Row): (string | null)[];
   /** Only the key fields, for before-images whose other columns do not matter. */
   encodeKey(row: Row): (string | null)[];
@@ -95,6 +97,7 @@ export class TablePlan {
       layout,
       columns: targetNames,
       keyIndexes,
+      keyColumns: keyIndexes.map((i) => targetNames[i]),
       encode(row: Row): (string | null)[] {
         const fields = new Array<string | null>(count);
         for (let i = 0; i < count; i++) fields[i] = encoders[i](row[names[i]]);

@@ -157,9 +157,9 @@ export class BatchWriter {
 
   /**
    * Runs `work` in a transaction on one connection. `work` resolves once it has sent its last
-   * statement, to the promise of the answers still due; COMMIT follows at once. Neither BEGIN's answer nor
-   * those of the last statements are waited for before what comes next is sent (postgres.js's
-   * `begin` waits for both): two round trips less per batch.
+   * statement, to the promise of the answers still due; COMMIT follows at once. Neither BEGIN's
+   * answer nor those of the last statements are waited for before what comes next is sent
+   * (postgres.js's `begin` waits for both): two round trips less per batch.
    */
   async #transaction(work: (tx: Transaction) => Promise<Sent>): Promise<void> {
     const tx = await this.sql.reserve();
@@ -225,8 +225,7 @@ export class BatchWriter {
   #insertedOnly(table: TableBatch): readonly (string | null)[][] | null {
     const { insertedRows, encoder, plan } = table;
     if (insertedRows === null || this.#mergeOnly.has(plan.targetName)) return null;
-    const keyColumns = encoder.keyIndexes.map((i) => encoder.columns[i]);
-    return duplicateKeysRefused(plan.target, keyColumns) ? insertedRows : null;
+    return duplicateKeysRefused(plan.target, encoder.keyColumns) ? insertedRows : null;
   }
 
   /** Deletes every key staged in `staging` from the target and inserts the surviving rows. */
@@ -240,9 +239,7 @@ export class BatchWriter {
     // small fraction of it (2,048 staged rows against 120,000: 22 ms, and growing with the
     // table); an index lookup per staged key costs the same however large the table grows.
     // Without a key index the hash join is the only sensible plan, so the defaults stay.
-    const lookups = keyIndexed(plan.target, encoder.keyIndexes.map((i) => encoder.columns[i]))
-      ? "off"
-      : "DEFAULT";
+    const lookups = keyIndexed(plan.target, encoder.keyColumns) ? "off" : "DEFAULT";
     // Sent with the first DELETE: without parameters both go as one simple query.
     let settings = `SET LOCAL enable_hashjoin TO ${lookups}; ` +
       `SET LOCAL enable_mergejoin TO ${lookups}; `;
@@ -258,7 +255,7 @@ export class BatchWriter {
     }
     for (const s of staging) {
       statements.push(tx.unsafe(
-        `INSERT INTO ${table.plan.targetName} (${list}) SELECT ${list} FROM ${s} WHERE NOT ${DELETED}`,
+        `INSERT INTO ${plan.targetName} (${list}) SELECT ${list} FROM ${s} WHERE NOT ${DELETED}`,
       ));
     }
     await Promise.all(statements);

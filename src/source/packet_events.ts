@@ -118,8 +118,11 @@ export function decodeFrequentEvents(zongji: ZongJi, sink: PacketEventSink): voi
         return true;
       }
       case TABLE_MAP_EVENT:
-        return reusePreparedTableMap(internals, littleEndian(b, body, 6), b.subarray(body, end)) !==
-          undefined;
+        return reusePreparedTableMap(
+          internals,
+          littleEndian(b, body, 6),
+          b.subarray(body, packet.end),
+        ) !== undefined;
     }
     const rowKind = ROW_EVENT_KINDS[type];
     if (!rowKind) return false;
