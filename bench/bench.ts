@@ -1,7 +1,7 @@
 /**
  * The benchmark of issue #4: `deno task bench [--quick] [--rows N] ...` (see bench/options.ts).
  *
- * On throwaway MariaDB + PostgreSQL servers (scripts/servers.ts, never the system services) it
+ * On throwaway MariaDB + PostgreSQL servers (testing/servers.ts, never the system services) it
  * measures, in one run:
  * 1. the COPY ceiling: six-column rows COPYed straight into a PostgreSQL table;
  * 2. end-to-end throughput: the source writes a whole workload first (inserts, updates, deletes;
@@ -24,10 +24,11 @@ import type { Config } from "../src/config/config.ts";
 import { qualified } from "../src/convert/ident.ts";
 import { Logger } from "../src/observe/log.ts";
 import { writeMasterInfo } from "../src/offsets/master_info.ts";
-import { newStats, replicate } from "../src/pipeline/replicator.ts";
+import { newStats } from "../src/observe/stats.ts";
+import { replicate } from "../src/pipeline/replicator.ts";
 import { POSITION_TABLE } from "../src/sink/position_store.ts";
 import { pgClient } from "../src/sink/postgres.ts";
-import { type Fixture, startFixture } from "../tests/support/fixture.ts";
+import { type Fixture, startFixture } from "../testing/fixture.ts";
 import { zongjiSeconds } from "./decoder.ts";
 import { type BenchOptions, parseOptions, USAGE } from "./options.ts";
 import {
@@ -331,7 +332,7 @@ class Bench {
     const [pgVersion] = await this.pg`SHOW server_version`;
     const [buffers] = await this.pg`SHOW shared_buffers`;
     env.push(
-      `servers (scripts/servers.ts, loopback): MariaDB ${version.v} (row binlog, sync_binlog=0), ` +
+      `servers (testing/servers.ts, loopback): MariaDB ${version.v} (row binlog, sync_binlog=0), ` +
         `PostgreSQL ${pgVersion.server_version} (shared_buffers=${buffers.shared_buffers}, ` +
         `fsync=off, synchronous_commit=off)`,
     );
@@ -863,7 +864,7 @@ export async function main(args: string[]): Promise<number> {
     mariadbArgs: ["--innodb-buffer-pool-size=256M", "--max-allowed-packet=64M"],
   });
   let bench: Bench | null = null;
-  // On SIGINT/SIGTERM scripts/servers.ts kills the servers and exits; this removes the rest.
+  // On SIGINT/SIGTERM testing/servers.ts kills the servers and exits; this removes the rest.
   const onUnload = () => {
     bench?.child?.killNow();
     try {

@@ -1,7 +1,7 @@
 /**
  * How fast zongji alone reads a stretch of the binlog: its own decoders and a consumer that does
  * nothing. The benchmark prints it beside the sync, which reads the frequent events straight from
- * the packets (src/source/packet_events.ts) and zongji only decodes the rest.
+ * the packets (src/source/zongji/packet_events.ts) and zongji only decodes the rest.
  *
  * @module
  */

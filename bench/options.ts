@@ -37,7 +37,7 @@ export interface BenchOptions {
 
 export const USAGE = `usage: deno task bench [flags]
 
-Measures mysql-gp-sync on throwaway MariaDB + PostgreSQL servers (scripts/servers.ts) and prints a
+Measures mysql-gp-sync on throwaway MariaDB + PostgreSQL servers (testing/servers.ts) and prints a
 table (text, then markdown). Phases: ${PHASES.join(", ")}.
 
   --rows N              rows per throughput workload and for the COPY ceiling (default 200000)

@@ -243,7 +243,7 @@ const LEGEND = "rows/s: row changes applied per second, from the sync's start of
   "it had applied up to the source's position (the source wrote the whole workload first). " +
   "zongji alone: the same binlog read by zongji with its own decoders and a consumer that " +
   "does nothing; the sync reads the frequent events straight from the packets instead " +
-  "(src/source/packet_events.ts), so it can beat this. " +
+  "(src/source/zongji/packet_events.ts), so it can beat this. " +
   "CPU columns: CPU time during that interval as % of one core (sync = the Deno process; " +
   "other = everything else on the machine, e.g. other jobs on a shared box). " +
   "all batched at: when the last transaction had been taken from the binlog reader into a " +

@@ -14,7 +14,7 @@
 import { Logger } from "../src/observe/log.ts";
 import { DEFAULT_SNAPSHOT_OPTIONS, snapshot } from "../src/snapshot/snapshot.ts";
 import { DEFAULT_VERIFY_OPTIONS, verify, type VerifyReport } from "../src/verify/verify.ts";
-import { startFixture } from "../tests/support/fixture.ts";
+import { startFixture } from "../testing/fixture.ts";
 
 const rows = Number(Deno.args[0] ?? 500_000);
 if (!Number.isInteger(rows) || rows < 1) {

@@ -8,7 +8,7 @@
  */
 import mysql from "mysql2/promise";
 import postgres from "postgres";
-import { startMariaDB, startPostgres } from "./servers.ts";
+import { startMariaDB, startPostgres } from "../testing/servers.ts";
 
 const say = (text: string) => console.log(`\n== ${text}`);
 

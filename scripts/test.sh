@@ -3,7 +3,7 @@
 #
 # Works on a fresh machine: installs Deno (npm, into the git-ignored .tools/) and the MariaDB and
 # PostgreSQL server packages (apt) when missing, then runs fmt, lint, type check and all tests.
-# The tests start their own throwaway servers (scripts/servers.ts); the system services are not
+# The tests start their own throwaway servers (testing/servers.ts); the system services are not
 # used.
 set -euo pipefail
 

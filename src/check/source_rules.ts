@@ -6,7 +6,7 @@
  */
 import type { Config } from "../config/config.ts";
 import { charsetSupport } from "../convert/charset.ts";
-import { tableKey } from "../pipeline/routes.ts";
+import { tableKey } from "../tables/routes.ts";
 import type { Replica } from "../source/binlog_status.ts";
 import type { SourceTable } from "../source/catalog.ts";
 import { fail, type Finding, ok, warn } from "./finding.ts";

@@ -5,7 +5,7 @@ import { incompatibility, pgTypeFor } from "../convert/mapping.ts";
 import type { SourceColumn } from "../convert/types.ts";
 import { errorMessage } from "../observe/log.ts";
 import { formatPosition } from "../offsets/position.ts";
-import type { Route } from "../pipeline/routes.ts";
+import type { Route } from "../tables/routes.ts";
 import { PositionStore, type StoredPosition } from "../sink/position_store.ts";
 import { connectTarget, type Sql } from "../sink/postgres.ts";
 import { describeTarget, keyIndexed, targetColumnFor, type TargetTable } from "../sink/target.ts";

@@ -4,7 +4,7 @@ import { checkTarget, startFinding } from "../check/target.ts";
 import { loadConfig } from "../config/config.ts";
 import { errorMessage } from "../observe/log.ts";
 import { readMasterInfo } from "../offsets/master_info.ts";
-import { buildRoutes } from "../pipeline/routes.ts";
+import { buildRoutes } from "../tables/routes.ts";
 import type { CommandContext } from "./context.ts";
 
 const LABEL: Record<Level, string> = { ok: "OK  ", warn: "WARN", fail: "FAIL" };

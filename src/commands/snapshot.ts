@@ -1,5 +1,5 @@
 import type { ParseArgsOptionsConfig } from "node:util";
-import { parseTableList } from "../bulk/followed.ts";
+import { parseTableList } from "../tables/followed.ts";
 import { formatPosition } from "../offsets/position.ts";
 import { DEFAULT_SNAPSHOT_OPTIONS, snapshot } from "../snapshot/snapshot.ts";
 import { type CommandContext, openConfig } from "./context.ts";

@@ -1,6 +1,6 @@
 import type { ParseArgsOptionsConfig } from "node:util";
 import { UserError } from "../config/errors.ts";
-import { parseTableList } from "../bulk/followed.ts";
+import { parseTableList } from "../tables/followed.ts";
 import { reportJson, reportLines } from "../verify/report.ts";
 import { DEFAULT_VERIFY_OPTIONS, verify } from "../verify/verify.ts";
 import { type CommandContext, openConfig } from "./context.ts";

@@ -7,8 +7,7 @@
  */
 import type { Config } from "../config/config.ts";
 import type { BinlogPosition } from "../offsets/position.ts";
-import type { OpCounts } from "../pipeline/batch.ts";
-import type { SyncStats } from "../pipeline/replicator.ts";
+import type { OpCounts, SyncStats } from "./stats.ts";
 import type { SourceProbe, SourceSnapshot } from "./source_probe.ts";
 
 /** A binlog position as the seed's master.info names its parts. */

@@ -1,4 +1,5 @@
 import type { BinlogPosition } from "../offsets/position.ts";
+import type { OpCounts } from "../observe/stats.ts";
 import type { Row, RowsChange, SourceTransaction } from "../source/binlog.ts";
 import type { RowEncoder, TablePlan } from "./plan.ts";
 
@@ -22,13 +23,6 @@ function keyTextOf(fields: (string | null)[], keyIndexes: readonly number[]): st
 
 /** The final state of one key within a batch: the row to hold, or `null` for "deleted". */
 export type FinalState = (string | null)[] | null;
-
-/** Source row changes by kind. */
-export interface OpCounts {
-  insert: number;
-  update: number;
-  delete: number;
-}
 
 /**
  * One table's share of a batch: the last state of every key it touched.

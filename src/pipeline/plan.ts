@@ -1,4 +1,4 @@
-import { matchColumns, pairEncoders } from "../bulk/row_codec.ts";
+import { matchColumns, pairEncoders } from "../tables/row_codec.ts";
 import { quoteIdent } from "../convert/ident.ts";
 import {
   type LossKind,
@@ -9,7 +9,7 @@ import {
 import { UserError } from "../config/errors.ts";
 import type { Row } from "../source/binlog.ts";
 import type { TargetTable } from "../sink/target.ts";
-import type { Route } from "./routes.ts";
+import type { Route } from "../tables/routes.ts";
 
 /** Called when a value had to be changed to fit PostgreSQL (a zero date, a NUL byte). */
 export type LossReporter = (what: LossKind, table: string, column: string) => void;

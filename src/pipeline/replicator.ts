@@ -2,6 +2,7 @@ import type { Config } from "../config/config.ts";
 import { FatalError, UserError } from "../config/errors.ts";
 import { qualified } from "../convert/ident.ts";
 import { errorMessage, type Logger } from "../observe/log.ts";
+import { newStats, type OpCounts, type SyncStats } from "../observe/stats.ts";
 import { writeMasterInfo } from "../offsets/master_info.ts";
 import { type BinlogPosition, formatPosition } from "../offsets/position.ts";
 import {
@@ -10,58 +11,18 @@ import {
   type RowsChange,
   type SourceTransaction,
 } from "../source/binlog.ts";
-import { followedRoutes } from "../bulk/followed.ts";
+import { followedRoutes } from "../tables/followed.ts";
 import { catalogLookup, keyLookup, type SourceTable } from "../source/catalog.ts";
 import { connectSource, type SourceConnection } from "../source/mysql.ts";
 import { PositionStore } from "../sink/position_store.ts";
 import { connectTarget, describePgError, type Sql } from "../sink/postgres.ts";
 import { describeTarget } from "../sink/target.ts";
 import { BatchWriter } from "../sink/writer.ts";
-import { Batch, type OpCounts } from "./batch.ts";
+import { Batch } from "./batch.ts";
 import { type LossReporter, TablePlan } from "./plan.ts";
-import { binlogFilter, type Route, tableKey } from "./routes.ts";
+import { binlogFilter, type Route, tableKey } from "../tables/routes.ts";
 import { startPosition } from "./start_position.ts";
 import { sleep } from "../util/sleep.ts";
-
-/** Counters a running sync keeps; read by logs and status. */
-export interface SyncStats {
-  appliedPosition: BinlogPosition | null;
-  appliedAt: number;
-  /** Source commit time of the newest applied transaction (ms since epoch). */
-  appliedSourceTime: number;
-  rowsApplied: number;
-  transactionsApplied: number;
-  batchesApplied: number;
-  perTable: Map<string, number>;
-  /** Source row changes applied per table (`schema.table`), by kind. */
-  perTableOps: Map<string, OpCounts>;
-  lastError: string | null;
-  valuesAltered: number;
-  /** Last time anything, a heartbeat included, came from the source (ms since epoch). */
-  sourceAliveAt: number;
-  /** Newest position read from the binlog (may be ahead of the applied one). */
-  readPosition: BinlogPosition | null;
-  /** Connection losses recovered from since start. */
-  reconnects: number;
-}
-
-export function newStats(): SyncStats {
-  return {
-    appliedPosition: null,
-    appliedAt: 0,
-    appliedSourceTime: 0,
-    rowsApplied: 0,
-    transactionsApplied: 0,
-    batchesApplied: 0,
-    perTable: new Map(),
-    perTableOps: new Map(),
-    lastError: null,
-    valuesAltered: 0,
-    sourceAliveAt: 0,
-    readPosition: null,
-    reconnects: 0,
-  };
-}
 
 /** Pause between reconnect attempts grows to this. */
 const MAX_BACKOFF_MS = 30_000;

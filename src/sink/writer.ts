@@ -1,5 +1,5 @@
 import type postgres from "postgres";
-import { CopyIn } from "../bulk/copy_in.ts";
+import { CopyIn } from "./copy_in.ts";
 import { copyText } from "../convert/copy.ts";
 import { qualified, quoteIdent, quoteLiteral } from "../convert/ident.ts";
 import type { Batch, FinalState, TableBatch } from "../pipeline/batch.ts";

@@ -7,8 +7,8 @@
 import { UserError } from "../config/errors.ts";
 import { qualified, quoteIdent } from "../convert/ident.ts";
 import { pgTypeFor } from "../convert/mapping.ts";
-import { sourceName, targetName } from "../bulk/followed.ts";
-import type { Route } from "../pipeline/routes.ts";
+import { sourceName, targetName } from "../tables/followed.ts";
+import type { Route } from "../tables/routes.ts";
 
 /**
  * `CREATE SCHEMA IF NOT EXISTS` and `CREATE TABLE` for the route's target. No NOT NULL beyond the

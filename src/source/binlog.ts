@@ -16,11 +16,11 @@ import {
   type TableMapEventLike,
   type ZongJiLike,
   type ZongJiTableMapEntry,
-} from "../convert/zongji.ts";
+} from "./zongji/zongji.ts";
 import { FatalError, UserError } from "../config/errors.ts";
 import type { BinlogPosition } from "../offsets/position.ts";
 import { isConnectionLoss, sourceOptions } from "./mysql.ts";
-import { decodeFrequentEvents, type PacketEventSink } from "./packet_events.ts";
+import { decodeFrequentEvents, type PacketEventSink } from "./zongji/packet_events.ts";
 
 /** A row image keyed by column name, values as the decoder produced them. */
 export type Row = Record<string, unknown>;

@@ -1,5 +1,5 @@
 import type { SourceConfig } from "../config/config.ts";
-import type { CatalogLookup, KeyLookup } from "../convert/zongji.ts";
+import type { CatalogLookup, KeyLookup } from "./zongji/zongji.ts";
 import {
   type InformationSchemaColumn,
   informationSchemaColumnsSql,

@@ -8,9 +8,9 @@
  */
 import { copyText } from "../convert/copy.ts";
 import { qualified, quoteIdent } from "../convert/ident.ts";
-import { copyIn } from "../bulk/copy_in.ts";
-import type { KeyValue } from "../bulk/source_rows.ts";
-import type { RowCodec } from "../bulk/row_codec.ts";
+import { copyIn } from "../sink/copy_in.ts";
+import type { KeyValue } from "../tables/source_rows.ts";
+import type { RowCodec } from "../tables/row_codec.ts";
 import type { Sql } from "../sink/postgres.ts";
 import {
   type ComparedColumn,

@@ -9,7 +9,7 @@ import { Buffer } from "node:buffer";
 import { quoteIdent } from "../convert/ident.ts";
 import { describeSource, describeTarget } from "../convert/mapping.ts";
 import type { SourceColumn, TargetColumn } from "../convert/types.ts";
-import type { KeyValue } from "../bulk/source_rows.ts";
+import type { KeyValue } from "../tables/source_rows.ts";
 
 /** A compared column: its quoted target name and how two values of it are told apart. */
 export interface ComparedColumn {

@@ -6,11 +6,11 @@
  */
 import type { Config } from "../config/config.ts";
 import { UserError } from "../config/errors.ts";
-import { followedRoutes, sourceName, targetName } from "../bulk/followed.ts";
-import { makeRowCodec, type RowCodec } from "../bulk/row_codec.ts";
-import { type KeyValue, type SourceRow, SourceRows } from "../bulk/source_rows.ts";
+import { followedRoutes, sourceName, targetName } from "../tables/followed.ts";
+import { makeRowCodec, type RowCodec } from "../tables/row_codec.ts";
+import { type KeyValue, type SourceRow, SourceRows } from "../tables/source_rows.ts";
 import { errorMessage, type Logger } from "../observe/log.ts";
-import type { Route } from "../pipeline/routes.ts";
+import type { Route } from "../tables/routes.ts";
 import { sourceHead } from "../source/binlog_status.ts";
 import { connectSource, type SourceConnection } from "../source/mysql.ts";
 import { PositionStore } from "../sink/position_store.ts";

@@ -5,7 +5,7 @@
  * comparison itself. Column names need quoting on both sides (spaces, case, quotes, keywords).
  */
 import { Buffer } from "node:buffer";
-import { canonicalJson, micros } from "../convert_support.ts";
+import { canonicalJson, micros } from "./convert.ts";
 
 /** How a MariaDB value and a PostgreSQL value are brought to one comparable text. */
 export type Compare = "text" | "number" | "float32" | "micros" | "time" | "json";

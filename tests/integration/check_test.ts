@@ -1,20 +1,20 @@
 // `check` against real servers: a ready setup passes; each broken prerequisite fails (or warns)
 // with its fix; MySQL-only settings are covered by the pure rules.
 import mysql from "mysql2/promise";
-import { assert, assertEquals, assertMatch } from "./assert.ts";
-import type { Finding } from "../src/check/finding.ts";
+import { assert, assertEquals, assertMatch } from "../support/assert.ts";
+import type { Finding } from "../../src/check/finding.ts";
 import {
   binlogSettingFindings,
   charsetFindings,
   grantFinding,
   serverIdFinding,
   type ServerInfo,
-} from "../src/check/source_rules.ts";
-import { startFinding } from "../src/check/target.ts";
-import { writeMasterInfo } from "../src/offsets/master_info.ts";
-import { startMariaDB } from "../scripts/servers.ts";
-import { type Fixture, runCli, startFixture, waitFor } from "./support/fixture.ts";
-import { SHOP_RULES } from "./support/shop.ts";
+} from "../../src/check/source_rules.ts";
+import { startFinding } from "../../src/check/target.ts";
+import { writeMasterInfo } from "../../src/offsets/master_info.ts";
+import { startMariaDB } from "../../testing/servers.ts";
+import { type Fixture, runCli, startFixture, waitFor } from "../../testing/fixture.ts";
+import { SHOP_RULES } from "../support/shop.ts";
 
 interface CheckOutput {
   ready: boolean;

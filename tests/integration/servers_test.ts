@@ -1,8 +1,8 @@
-// Proves the throwaway-server harness in scripts/servers.ts.
+// Proves the throwaway-server harness in testing/servers.ts.
 
 import mysql from "mysql2/promise";
 import postgres from "postgres";
-import { startMariaDB, startPostgres } from "../scripts/servers.ts";
+import { startMariaDB, startPostgres } from "../../testing/servers.ts";
 
 function assert(cond: unknown, msg: string): asserts cond {
   if (!cond) throw new Error(`assertion failed: ${msg}`);

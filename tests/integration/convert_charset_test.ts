@@ -3,11 +3,11 @@
  * utf8mb4 (what a SELECT returns), for every storable character of the charsets we call exact.
  */
 import { Buffer } from "node:buffer";
-import { assert, assertEquals } from "./assert.ts";
-import { startMariaDB } from "../scripts/servers.ts";
-import { charsetSupport, decoderFor } from "../src/convert/charset.ts";
-import { quoteMySqlIdent } from "../src/convert/ident.ts";
-import { query, writerConnection } from "./convert_support.ts";
+import { assert, assertEquals } from "../support/assert.ts";
+import { startMariaDB } from "../../testing/servers.ts";
+import { charsetSupport, decoderFor } from "../../src/convert/charset.ts";
+import { quoteMySqlIdent } from "../../src/convert/ident.ts";
+import { query, writerConnection } from "../support/convert.ts";
 
 const hex = (b: number) => b.toString(16).padStart(2, "0");
 const utf8 = (h: string) => Buffer.from(h, "hex").toString("utf8");

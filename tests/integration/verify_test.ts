@@ -2,16 +2,16 @@
 // are found by key (numeric, composite and text keys, whose order differs between MySQL and
 // PostgreSQL); repair rewrites exactly them; a verify while the sync applies a workload reports no
 // false differences.
-import { assert, assertEquals, assertMatch } from "./assert.ts";
-import type { Config } from "../src/config/config.ts";
-import { Logger } from "../src/observe/log.ts";
-import { writeMasterInfo } from "../src/offsets/master_info.ts";
+import { assert, assertEquals, assertMatch } from "../support/assert.ts";
+import type { Config } from "../../src/config/config.ts";
+import { Logger } from "../../src/observe/log.ts";
+import { writeMasterInfo } from "../../src/offsets/master_info.ts";
 import {
   DEFAULT_VERIFY_OPTIONS,
   verify,
   type VerifyOptions,
   type VerifyReport,
-} from "../src/verify/verify.ts";
+} from "../../src/verify/verify.ts";
 import {
   type Fixture,
   mysqlRows,
@@ -20,7 +20,7 @@ import {
   startFixture,
   startSync,
   waitForCatchUp,
-} from "./support/fixture.ts";
+} from "../../testing/fixture.ts";
 
 const SOURCE_DDL = `
   CREATE DATABASE shop;

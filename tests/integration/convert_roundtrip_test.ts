@@ -4,13 +4,17 @@
  * makeEncoder into columns of pgTypeFor types, COPYed into PostgreSQL, read back and compared with
  * what MariaDB itself computes from the stored value.
  */
-import { assert, assertEquals } from "./assert.ts";
-import { startMariaDB, startPostgres } from "../scripts/servers.ts";
-import { makeEncoder } from "../src/convert/encode.ts";
-import { pgTypeFor } from "../src/convert/mapping.ts";
-import { qualified, quoteIdent, quoteMySqlIdent } from "../src/convert/ident.ts";
-import { selectList } from "../src/convert/source.ts";
-import { type LossKind, type SourceColumn, sourceColumnsFromSchema } from "../src/convert/types.ts";
+import { assert, assertEquals } from "../support/assert.ts";
+import { startMariaDB, startPostgres } from "../../testing/servers.ts";
+import { makeEncoder } from "../../src/convert/encode.ts";
+import { pgTypeFor } from "../../src/convert/mapping.ts";
+import { qualified, quoteIdent, quoteMySqlIdent } from "../../src/convert/ident.ts";
+import { selectList } from "../../src/convert/source.ts";
+import {
+  type LossKind,
+  type SourceColumn,
+  sourceColumnsFromSchema,
+} from "../../src/convert/types.ts";
 import {
   BinlogCapture,
   catalogColumns,
@@ -20,7 +24,7 @@ import {
   type Row,
   sourceConnection,
   writerConnection,
-} from "./convert_support.ts";
+} from "../support/convert.ts";
 import {
   asText,
   castChar,
@@ -29,7 +33,7 @@ import {
   EDGE_ROWS,
   jsonHasNul,
   lossCounters,
-} from "./support/edge_cases.ts";
+} from "../support/edge_cases.ts";
 
 /** The shared edge cases; the generated ones are not written. */
 const WRITTEN = EDGE_CASES.filter((c) => !c.generated);

@@ -12,7 +12,7 @@ import { pgTypeFor } from "../convert/mapping.ts";
 import { selectList } from "../convert/source.ts";
 import type { LossHandler, SourceColumn, TargetColumn } from "../convert/types.ts";
 import { UserError } from "../config/errors.ts";
-import type { Route } from "../pipeline/routes.ts";
+import type { Route } from "./routes.ts";
 import { targetColumnFor, type TargetTable } from "../sink/target.ts";
 import { sourceName } from "./followed.ts";
 

@@ -1,7 +1,7 @@
 // Core sync against real servers: INSERT/UPDATE/DELETE, key changes, whole transactions,
 // rollbacks, restarts, and the seed's position file.
-import { assert, assertEquals } from "./assert.ts";
-import { readMasterInfo, writeMasterInfo } from "../src/offsets/master_info.ts";
+import { assert, assertEquals } from "../support/assert.ts";
+import { readMasterInfo, writeMasterInfo } from "../../src/offsets/master_info.ts";
 import {
   type Fixture,
   mysqlRows,
@@ -10,8 +10,8 @@ import {
   startSync,
   waitFor,
   waitForCatchUp,
-} from "./support/fixture.ts";
-import { SHOP_RULES } from "./support/shop.ts";
+} from "../../testing/fixture.ts";
+import { SHOP_RULES } from "../support/shop.ts";
 
 const SOURCE_DDL = `
   CREATE DATABASE shop;

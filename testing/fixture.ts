@@ -4,15 +4,11 @@
  */
 import mysql from "mysql2/promise";
 import postgres from "postgres";
-import { type Config, loadConfig } from "../../src/config/config.ts";
-import { Logger } from "../../src/observe/log.ts";
-import { newStats, replicate, type SyncStats } from "../../src/pipeline/replicator.ts";
-import {
-  type MariaDBServer,
-  type PostgresServer,
-  startMariaDB,
-  startPostgres,
-} from "../../scripts/servers.ts";
+import { type Config, loadConfig } from "../src/config/config.ts";
+import { Logger } from "../src/observe/log.ts";
+import { newStats, type SyncStats } from "../src/observe/stats.ts";
+import { replicate } from "../src/pipeline/replicator.ts";
+import { type MariaDBServer, type PostgresServer, startMariaDB, startPostgres } from "./servers.ts";
 
 export interface Fixture extends AsyncDisposable {
   mariadb: MariaDBServer;
@@ -191,7 +187,7 @@ export function cliCommand(
   signal?: AbortSignal,
 ): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("../../main.ts", import.meta.url).pathname, ...args],
+    args: ["run", "-A", new URL("../main.ts", import.meta.url).pathname, ...args],
     env,
     stdout: "piped",
     stderr: "piped",

@@ -1,9 +1,9 @@
 // `init` against a real source: the file it writes loads, names the tables, and refuses to be
 // overwritten; odd names and passwords survive the trip through TOML.
-import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { loadConfig, parseConfig } from "../src/config/config.ts";
-import { type InitSettings, renderConfig } from "../src/commands/init.ts";
-import { runCli, startFixture } from "./support/fixture.ts";
+import { assert, assertEquals, assertMatch } from "../support/assert.ts";
+import { loadConfig, parseConfig } from "../../src/config/config.ts";
+import { type InitSettings, renderConfig } from "../../src/commands/init.ts";
+import { runCli, startFixture } from "../../testing/fixture.ts";
 
 const WEIRD_PASSWORD = `p"a\\ss#1 'x'`;
 

@@ -1,17 +1,21 @@
 // The binlog reader hands out committed units in order and holds no more of them than it must.
-import { assertEquals } from "./assert.ts";
+import { assertEquals } from "../support/assert.ts";
 import { Buffer } from "node:buffer";
-import type { Config } from "../src/config/config.ts";
-import type { BinlogPosition } from "../src/offsets/position.ts";
-import { BinlogReader, type ReaderOptions, type SourceTransaction } from "../src/source/binlog.ts";
+import type { Config } from "../../src/config/config.ts";
+import type { BinlogPosition } from "../../src/offsets/position.ts";
+import {
+  BinlogReader,
+  type ReaderOptions,
+  type SourceTransaction,
+} from "../../src/source/binlog.ts";
 import {
   catalogLookup,
   keyLookup,
   loadColumns,
   resolveSourceTables,
-} from "../src/source/catalog.ts";
-import { connectSource } from "../src/source/mysql.ts";
-import { startFixture, waitFor } from "./support/fixture.ts";
+} from "../../src/source/catalog.ts";
+import { connectSource } from "../../src/source/mysql.ts";
+import { startFixture, waitFor } from "../../testing/fixture.ts";
 
 /** A reader of the tables of `app` in `config` from `from`, once it has queued `units` units. */
 async function readAll(

@@ -1,7 +1,7 @@
 // The command line as a user meets it: exit codes, one-line errors, pos show/set, SIGTERM.
-import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { readMasterInfo } from "../src/offsets/master_info.ts";
-import { cliCommand, runCli, startFixture, waitFor } from "./support/fixture.ts";
+import { assert, assertEquals, assertMatch } from "../support/assert.ts";
+import { readMasterInfo } from "../../src/offsets/master_info.ts";
+import { cliCommand, runCli, startFixture, waitFor } from "../../testing/fixture.ts";
 
 function assertOneLineError(stderr: string, pattern: RegExp): void {
   const lines = stderr.trim().split("\n");

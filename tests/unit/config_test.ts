@@ -1,6 +1,6 @@
-import { assertEquals, assertThrows } from "./assert.ts";
-import { parseConfig, PASSWORD_ENV } from "../src/config/config.ts";
-import { ConfigError } from "../src/config/errors.ts";
+import { assertEquals, assertThrows } from "../support/assert.ts";
+import { parseConfig, PASSWORD_ENV } from "../../src/config/config.ts";
+import { ConfigError } from "../../src/config/errors.ts";
 
 /** The example config of the original tool's documentation, verbatim (comments translated). */
 const SEED = `# source mysql
@@ -148,7 +148,7 @@ Deno.test("defaults: rule pg_schema public, pg_table = table; data_dir ./var", (
 });
 
 Deno.test("the annotated sample config in the repository loads", async () => {
-  const file = new URL("../mysql-gp-sync.toml", import.meta.url).pathname;
+  const file = new URL("../../mysql-gp-sync.toml", import.meta.url).pathname;
   const config = parseConfig(await Deno.readTextFile(file), file);
   assertEquals(config.sources, [{ schema: "advanced", tables: ["t_user"] }]);
   assertEquals(config.concurrentSize, 1);

@@ -27,8 +27,8 @@ import {
   type RowKind,
   type ZongJiLike,
   type ZongJiTableMapEntry,
-} from "../convert/zongji.ts";
-import { bytesBetween, int64Text, littleEndian } from "../convert/binary.ts";
+} from "./zongji.ts";
+import { bytesBetween, int64Text, littleEndian } from "../../convert/binary.ts";
 
 /** Where the events decoded here go. */
 export interface PacketEventSink {

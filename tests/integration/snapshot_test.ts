@@ -1,20 +1,20 @@
 // snapshot against real servers: a load while the source keeps writing, continued by run from the
 // snapshot's position, ends equal to the source; created tables get the mapped types and the key;
 // a non-empty target is refused unless --truncate; a running sync is refused.
-import { assert, assertEquals, assertMatch } from "./assert.ts";
-import type { Config } from "../src/config/config.ts";
-import { UserError } from "../src/config/errors.ts";
-import { Logger } from "../src/observe/log.ts";
-import { readMasterInfo } from "../src/offsets/master_info.ts";
-import { comparePositions } from "../src/offsets/position.ts";
-import { PositionStore } from "../src/sink/position_store.ts";
-import { describeTarget } from "../src/sink/target.ts";
+import { assert, assertEquals, assertMatch } from "../support/assert.ts";
+import type { Config } from "../../src/config/config.ts";
+import { UserError } from "../../src/config/errors.ts";
+import { Logger } from "../../src/observe/log.ts";
+import { readMasterInfo } from "../../src/offsets/master_info.ts";
+import { comparePositions } from "../../src/offsets/position.ts";
+import { PositionStore } from "../../src/sink/position_store.ts";
+import { describeTarget } from "../../src/sink/target.ts";
 import {
   DEFAULT_SNAPSHOT_OPTIONS,
   snapshot,
   type SnapshotOptions,
-} from "../src/snapshot/snapshot.ts";
-import { DEFAULT_VERIFY_OPTIONS, verify } from "../src/verify/verify.ts";
+} from "../../src/snapshot/snapshot.ts";
+import { DEFAULT_VERIFY_OPTIONS, verify } from "../../src/verify/verify.ts";
 import {
   type Fixture,
   mysqlRows,
@@ -23,7 +23,7 @@ import {
   startFixture,
   startSync,
   waitForCatchUp,
-} from "./support/fixture.ts";
+} from "../../testing/fixture.ts";
 
 const quiet = () => new Logger("error", { quiet: true });
 

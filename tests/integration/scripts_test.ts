@@ -2,11 +2,11 @@
 // monitor_process.sh repairs, stop.sh; against a real sync and throwaway servers.
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { writeMasterInfo } from "../src/offsets/master_info.ts";
-import { startFixture, waitFor } from "./support/fixture.ts";
+import { assert, assertEquals, assertMatch } from "../support/assert.ts";
+import { writeMasterInfo } from "../../src/offsets/master_info.ts";
+import { startFixture, waitFor } from "../../testing/fixture.ts";
 
-const SCRIPTS = fileURLToPath(new URL("../scripts/", import.meta.url));
+const SCRIPTS = fileURLToPath(new URL("../../scripts/", import.meta.url));
 
 async function script(
   name: string,

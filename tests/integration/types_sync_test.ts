@@ -8,13 +8,13 @@
 import fc from "fast-check";
 import { Buffer } from "node:buffer";
 import mysql from "mysql2/promise";
-import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { UserError } from "../src/config/errors.ts";
-import type { Config } from "../src/config/config.ts";
-import { writeMasterInfo } from "../src/offsets/master_info.ts";
-import { pgTypeFor } from "../src/convert/mapping.ts";
-import { qualified, qualifiedMySql, quoteIdent, quoteMySqlIdent } from "../src/convert/ident.ts";
-import { type SourceColumn } from "../src/convert/types.ts";
+import { assert, assertEquals, assertMatch } from "../support/assert.ts";
+import { UserError } from "../../src/config/errors.ts";
+import type { Config } from "../../src/config/config.ts";
+import { writeMasterInfo } from "../../src/offsets/master_info.ts";
+import { pgTypeFor } from "../../src/convert/mapping.ts";
+import { qualified, qualifiedMySql, quoteIdent, quoteMySqlIdent } from "../../src/convert/ident.ts";
+import { type SourceColumn } from "../../src/convert/types.ts";
 import {
   asText,
   bytes,
@@ -31,7 +31,7 @@ import {
   type Side,
   text,
   time,
-} from "./support/edge_cases.ts";
+} from "../support/edge_cases.ts";
 import {
   clock,
   decimalIn,
@@ -42,9 +42,9 @@ import {
   timeArb,
   unicode,
   ymd,
-} from "./support/arbitraries.ts";
-import { catalogColumns } from "./convert_support.ts";
-import { type Fixture, type RunningSync, startFixture, startSync } from "./support/fixture.ts";
+} from "../support/arbitraries.ts";
+import { catalogColumns } from "../support/convert.ts";
+import { type Fixture, type RunningSync, startFixture, startSync } from "../../testing/fixture.ts";
 
 // ---- helpers -------------------------------------------------------------------------------
 

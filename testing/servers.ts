@@ -10,7 +10,7 @@
  * await using my = await startMariaDB();
  * await using pg = await startPostgres();
  * ```
- * CLI use: `deno run -A scripts/servers.ts` starts both, prints shell `export` lines and keeps them
+ * CLI use: `deno run -A testing/servers.ts` starts both, prints shell `export` lines and keeps them
  * running until SIGINT/SIGTERM.
  *
  * @module

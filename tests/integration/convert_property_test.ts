@@ -4,13 +4,13 @@
  */
 import fc from "fast-check";
 import { Buffer } from "node:buffer";
-import { assertEquals } from "./assert.ts";
-import { startMariaDB, startPostgres } from "../scripts/servers.ts";
-import { makeEncoder } from "../src/convert/encode.ts";
-import { pgTypeFor } from "../src/convert/mapping.ts";
-import { quoteIdent, quoteMySqlIdent } from "../src/convert/ident.ts";
-import { selectList } from "../src/convert/source.ts";
-import { sourceColumnsFromSchema } from "../src/convert/types.ts";
+import { assertEquals } from "../support/assert.ts";
+import { startMariaDB, startPostgres } from "../../testing/servers.ts";
+import { makeEncoder } from "../../src/convert/encode.ts";
+import { pgTypeFor } from "../../src/convert/mapping.ts";
+import { quoteIdent, quoteMySqlIdent } from "../../src/convert/ident.ts";
+import { selectList } from "../../src/convert/source.ts";
+import { sourceColumnsFromSchema } from "../../src/convert/types.ts";
 import {
   BinlogCapture,
   canonicalJson,
@@ -22,7 +22,7 @@ import {
   type Row,
   sourceConnection,
   writerConnection,
-} from "./convert_support.ts";
+} from "../support/convert.ts";
 import {
   clock,
   decimalIn,
@@ -33,7 +33,7 @@ import {
   timeArb,
   unicode,
   ymd,
-} from "./support/arbitraries.ts";
+} from "../support/arbitraries.ts";
 
 const LABELS = ["a", "b,c", "it's", "é", "😀"];
 const SET_LABELS = ["x", "y", "z'q", "ü"];

@@ -1,6 +1,6 @@
 // The sync survives restarts of either database and tells an idle stream from a dead one.
-import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { writeMasterInfo } from "../src/offsets/master_info.ts";
+import { assert, assertEquals, assertMatch } from "../support/assert.ts";
+import { writeMasterInfo } from "../../src/offsets/master_info.ts";
 import {
   type Fixture,
   mysqlRows,
@@ -10,7 +10,7 @@ import {
   startSync,
   waitFor,
   waitForCatchUp,
-} from "./support/fixture.ts";
+} from "../../testing/fixture.ts";
 
 const CONFIG = `
 [[source]]

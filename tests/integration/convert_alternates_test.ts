@@ -2,13 +2,13 @@
  * Target columns of other compatible types (a user's own choice), the incompatibility reasons
  * `check` reports, and patchTableMap's handling of MariaDB's geometry-shifted charsets.
  */
-import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { startMariaDB, startPostgres } from "../scripts/servers.ts";
-import { makeEncoder } from "../src/convert/encode.ts";
-import { incompatibility } from "../src/convert/mapping.ts";
-import { quoteIdent, quoteMySqlIdent } from "../src/convert/ident.ts";
-import { selectList } from "../src/convert/source.ts";
-import { type SourceColumn, sourceColumnsFromSchema } from "../src/convert/types.ts";
+import { assert, assertEquals, assertMatch } from "../support/assert.ts";
+import { startMariaDB, startPostgres } from "../../testing/servers.ts";
+import { makeEncoder } from "../../src/convert/encode.ts";
+import { incompatibility } from "../../src/convert/mapping.ts";
+import { quoteIdent, quoteMySqlIdent } from "../../src/convert/ident.ts";
+import { selectList } from "../../src/convert/source.ts";
+import { type SourceColumn, sourceColumnsFromSchema } from "../../src/convert/types.ts";
 import {
   BinlogCapture,
   catalogColumns,
@@ -18,7 +18,7 @@ import {
   type Row,
   sourceConnection,
   writerConnection,
-} from "./convert_support.ts";
+} from "../support/convert.ts";
 
 interface Alternate {
   col: string;

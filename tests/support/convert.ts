@@ -5,17 +5,17 @@
 import mysql from "mysql2/promise";
 import postgres from "postgres";
 import ZongJi, { type TableMapEvent, type WriteRowsEvent } from "@vlasky/zongji";
-import { SOURCE_CONNECTION_OPTIONS, SOURCE_SESSION_STATEMENTS } from "../src/convert/source.ts";
-import { type CatalogLookup, patchTableMap } from "../src/convert/zongji.ts";
-import { copyStatement, copyText } from "../src/convert/copy.ts";
+import { SOURCE_CONNECTION_OPTIONS, SOURCE_SESSION_STATEMENTS } from "../../src/convert/source.ts";
+import { type CatalogLookup, patchTableMap } from "../../src/source/zongji/zongji.ts";
+import { copyStatement, copyText } from "../../src/convert/copy.ts";
 import {
   type InformationSchemaColumn,
   informationSchemaColumnsSql,
   type SourceColumn,
   sourceColumnsFromInformationSchema,
   type ZongJiColumnSchema,
-} from "../src/convert/types.ts";
-import type { MariaDBServer, PostgresServer } from "../scripts/servers.ts";
+} from "../../src/convert/types.ts";
+import type { MariaDBServer, PostgresServer } from "../../testing/servers.ts";
 
 export type Row = Record<string, unknown>;
 

@@ -1,8 +1,8 @@
 // A row PostgreSQL refuses stops the stream with a clear, retried error (never a silent hang),
 // and the sync carries on by itself once the target is fixed.
-import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { writeMasterInfo } from "../src/offsets/master_info.ts";
-import { startFixture, startSync, waitFor, waitForCatchUp } from "./support/fixture.ts";
+import { assert, assertEquals, assertMatch } from "../support/assert.ts";
+import { writeMasterInfo } from "../../src/offsets/master_info.ts";
+import { startFixture, startSync, waitFor, waitForCatchUp } from "../../testing/fixture.ts";
 
 Deno.test("a value the target refuses is reported and retried until the target is fixed", async () => {
   await using fixture = await startFixture();

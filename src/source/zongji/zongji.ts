@@ -17,10 +17,10 @@
  *
  * @module
  */
-import { bytesBetween, decimalWidth, fractionWidth, littleEndian } from "./binary.ts";
-import { charsetMaxBytes, decoderFor } from "./charset.ts";
-import { parseLabels } from "./mapping.ts";
-import type { SourceColumn, ZongJiColumnSchema } from "./types.ts";
+import { bytesBetween, decimalWidth, fractionWidth, littleEndian } from "../../convert/binary.ts";
+import { charsetMaxBytes, decoderFor } from "../../convert/charset.ts";
+import { parseLabels } from "../../convert/mapping.ts";
+import type { SourceColumn, ZongJiColumnSchema } from "../../convert/types.ts";
 
 /** zongji's `tableMap[id].columns[i]`. */
 export interface ZongJiColumn {

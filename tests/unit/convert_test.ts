@@ -1,9 +1,9 @@
 /** Conversion pieces that need no server: formatting, parsing, quoting, COPY escaping. */
 import fc from "fast-check";
 import { Buffer } from "node:buffer";
-import { assert, assertEquals, assertMatch, assertThrows } from "./assert.ts";
-import { copyStatement, copyText } from "../src/convert/copy.ts";
-import { qualified, quoteIdent, quoteMySqlIdent } from "../src/convert/ident.ts";
+import { assert, assertEquals, assertMatch, assertThrows } from "../support/assert.ts";
+import { copyStatement, copyText } from "../../src/convert/copy.ts";
+import { qualified, quoteIdent, quoteMySqlIdent } from "../../src/convert/ident.ts";
 import {
   dateStatus,
   doubleText,
@@ -12,17 +12,17 @@ import {
   inet6Text,
   makeEncoder,
   unwrapEpoch,
-} from "../src/convert/encode.ts";
-import { describeTarget, parseLabels, pgTypeFor } from "../src/convert/mapping.ts";
-import { charsetSupport, decoderFor } from "../src/convert/charset.ts";
-import { selectExpression } from "../src/convert/source.ts";
+} from "../../src/convert/encode.ts";
+import { describeTarget, parseLabels, pgTypeFor } from "../../src/convert/mapping.ts";
+import { charsetSupport, decoderFor } from "../../src/convert/charset.ts";
+import { selectExpression } from "../../src/convert/source.ts";
 import {
   dataTypeOf,
   lowerTypeText,
   type SourceColumn,
   sourceColumnsFromInformationSchema,
   sourceColumnsFromSchema,
-} from "../src/convert/types.ts";
+} from "../../src/convert/types.ts";
 
 const col = (columnType: string, charset: string | null = null): SourceColumn => ({
   name: "c",

@@ -6,7 +6,7 @@
  * @module
  */
 import type { Writable } from "node:stream";
-import type { Queryable } from "../sink/postgres.ts";
+import type { Queryable } from "./postgres.ts";
 
 /** An open COPY FROM STDIN (text format). */
 export class CopyIn {

@@ -1,18 +1,18 @@
 // `status`, GET /status, GET /metrics and statsd against a real running sync (the CLI), then the
 // fallback to PostgreSQL's position table once it has stopped.
 import dgram from "node:dgram";
-import { assert, assertEquals, assertMatch } from "./assert.ts";
+import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import {
   buildReport,
   prometheusText,
   RateWindow,
   type ReportInput,
   type StatusReport,
-} from "../src/observe/metrics.ts";
-import { metricName } from "../src/observe/statsd.ts";
-import { writeMasterInfo } from "../src/offsets/master_info.ts";
-import { lagBytes } from "../src/source/binlog_status.ts";
-import { cliCommand, type Fixture, runCli, startFixture, waitFor } from "./support/fixture.ts";
+} from "../../src/observe/metrics.ts";
+import { metricName } from "../../src/observe/statsd.ts";
+import { writeMasterInfo } from "../../src/offsets/master_info.ts";
+import { lagBytes } from "../../src/source/binlog_status.ts";
+import { cliCommand, type Fixture, runCli, startFixture, waitFor } from "../../testing/fixture.ts";
 
 function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });

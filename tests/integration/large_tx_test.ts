@@ -1,7 +1,13 @@
 // A transaction too large to hold in memory is applied in pieces, yet appears all at once.
-import { assert, assertEquals } from "./assert.ts";
-import { writeMasterInfo } from "../src/offsets/master_info.ts";
-import { mysqlRows, pgRows, startFixture, startSync, waitForCatchUp } from "./support/fixture.ts";
+import { assert, assertEquals } from "../support/assert.ts";
+import { writeMasterInfo } from "../../src/offsets/master_info.ts";
+import {
+  mysqlRows,
+  pgRows,
+  startFixture,
+  startSync,
+  waitForCatchUp,
+} from "../../testing/fixture.ts";
 
 Deno.test("a transaction larger than a piece arrives whole and atomically", async () => {
   await using fixture = await startFixture();
