@@ -9,7 +9,7 @@ import { RUN_OPTIONS, runCommand } from "./src/commands/run.ts";
 import { SNAPSHOT_OPTIONS, snapshotCommand } from "./src/commands/snapshot.ts";
 import { statusCommand } from "./src/commands/status.ts";
 import { VERIFY_OPTIONS, verifyCommand } from "./src/commands/verify.ts";
-import { errorMessage } from "./src/observe/log.ts";
+import { errorMessage } from "./src/util/log.ts";
 
 const USAGE = `usage: mysql-gp-sync <command> [--config FILE] [--json]
 

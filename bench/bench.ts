@@ -22,7 +22,7 @@ import mysql from "mysql2/promise";
 import type postgres from "postgres";
 import type { Config } from "../src/config/config.ts";
 import { qualified } from "../src/convert/ident.ts";
-import { Logger } from "../src/observe/log.ts";
+import { Logger } from "../src/util/log.ts";
 import { writeMasterInfo } from "../src/offsets/master_info.ts";
 import { newStats } from "../src/observe/stats.ts";
 import { replicate } from "../src/pipeline/replicator.ts";

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { Logger } from "../src/observe/log.ts";
+import { Logger } from "../src/util/log.ts";
 import { DEFAULT_SNAPSHOT_OPTIONS, snapshot } from "../src/snapshot/snapshot.ts";
 import { DEFAULT_VERIFY_OPTIONS, verify, type VerifyReport } from "../src/verify/verify.ts";
 import { startFixture } from "../testing/fixture.ts";

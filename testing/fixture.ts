@@ -5,7 +5,7 @@
 import mysql from "mysql2/promise";
 import postgres from "postgres";
 import { type Config, loadConfig } from "../src/config/config.ts";
-import { Logger } from "../src/observe/log.ts";
+import { Logger } from "../src/util/log.ts";
 import { newStats, type SyncStats } from "../src/observe/stats.ts";
 import { replicate } from "../src/pipeline/replicator.ts";
 import { type MariaDBServer, type PostgresServer, startMariaDB, startPostgres } from "./servers.ts";

@@ -1,5 +1,5 @@
 import type { Config } from "../config/config.ts";
-import { errorMessage } from "../observe/log.ts";
+import { errorMessage } from "../util/log.ts";
 import { type BinlogPosition, formatPosition } from "../offsets/position.ts";
 import { type BinlogFile, binlogFiles, listReplicas, sourceHead } from "../source/binlog_status.ts";
 import { loadColumns, resolveSourceTables, type SourceTable } from "../source/catalog.ts";

@@ -3,7 +3,7 @@ import { qualified, quoteIdent } from "../convert/ident.ts";
 import { charsetSupport } from "../convert/charset.ts";
 import { incompatibility, pgTypeFor } from "../convert/mapping.ts";
 import type { SourceColumn } from "../convert/types.ts";
-import { errorMessage } from "../observe/log.ts";
+import { errorMessage } from "../util/log.ts";
 import { formatPosition } from "../offsets/position.ts";
 import type { Route } from "../tables/routes.ts";
 import { PositionStore, type StoredPosition } from "../sink/position_store.ts";

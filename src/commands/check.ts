@@ -2,7 +2,7 @@ import { fail, type Finding, type Level } from "../check/finding.ts";
 import { checkSource } from "../check/source.ts";
 import { checkTarget, startFinding } from "../check/target.ts";
 import { loadConfig } from "../config/config.ts";
-import { errorMessage } from "../observe/log.ts";
+import { errorMessage } from "../util/log.ts";
 import { readMasterInfo } from "../offsets/master_info.ts";
 import { buildRoutes } from "../tables/routes.ts";
 import type { CommandContext } from "./context.ts";

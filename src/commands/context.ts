@@ -1,5 +1,5 @@
 import { type Config, loadConfig } from "../config/config.ts";
-import { Logger } from "../observe/log.ts";
+import { Logger } from "../util/log.ts";
 
 /** What every command receives: parsed flags and a way to load the config they name. */
 export interface CommandContext {

@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { UserError } from "../config/errors.ts";
-import { errorMessage } from "../observe/log.ts";
+import { errorMessage } from "../util/log.ts";
 import type { CommandContext } from "./context.ts";
 
 /**

@@ -1,7 +1,7 @@
 import type { ParseArgsOptionsConfig } from "node:util";
 import { loadConfig } from "../config/config.ts";
 import { UserError } from "../config/errors.ts";
-import { errorMessage, Logger } from "../observe/log.ts";
+import { errorMessage, Logger } from "../util/log.ts";
 import { SyncMonitor } from "../observe/metrics.ts";
 import { SourceProbe } from "../observe/source_probe.ts";
 import { StatsdPusher } from "../observe/statsd.ts";

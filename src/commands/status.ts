@@ -1,5 +1,5 @@
 import { type Config, loadConfig } from "../config/config.ts";
-import { errorMessage } from "../observe/log.ts";
+import { errorMessage } from "../util/log.ts";
 import { buildReport, type StatusReport } from "../observe/metrics.ts";
 import { SourceProbe } from "../observe/source_probe.ts";
 import { authority } from "../observe/status_server.ts";

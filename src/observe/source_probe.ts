@@ -1,5 +1,5 @@
 import type { Config } from "../config/config.ts";
-import { errorMessage } from "./log.ts";
+import { errorMessage } from "../util/log.ts";
 import type { BinlogPosition } from "../offsets/position.ts";
 import { type BinlogFile, binlogFiles, lagBytes, sourceHead } from "../source/binlog_status.ts";
 import { connectSource, type SourceConnection } from "../source/mysql.ts";

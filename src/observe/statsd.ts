@@ -1,6 +1,6 @@
 import StatsDClient, { type StatsD } from "hot-shots";
 import type { Config } from "../config/config.ts";
-import { errorMessage, type Logger } from "./log.ts";
+import { errorMessage, type Logger } from "../util/log.ts";
 import type { StatusReport } from "./metrics.ts";
 
 /**

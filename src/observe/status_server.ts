@@ -1,5 +1,5 @@
 import type { Config } from "../config/config.ts";
-import { errorMessage, type Logger } from "./log.ts";
+import { errorMessage, type Logger } from "../util/log.ts";
 import { prometheusText, type StatusReport } from "./metrics.ts";
 
 /** `host:port` as a URL authority (IPv6 in brackets). */

@@ -1,7 +1,7 @@
 import type { Config } from "../config/config.ts";
 import { FatalError, UserError } from "../config/errors.ts";
 import { qualified } from "../convert/ident.ts";
-import { errorMessage, type Logger } from "../observe/log.ts";
+import { errorMessage, type Logger } from "../util/log.ts";
 import { newStats, type OpCounts, type SyncStats } from "../observe/stats.ts";
 import { writeMasterInfo } from "../offsets/master_info.ts";
 import { type BinlogPosition, formatPosition } from "../offsets/position.ts";

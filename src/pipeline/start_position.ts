@@ -1,4 +1,4 @@
-import type { Logger } from "../observe/log.ts";
+import type { Logger } from "../util/log.ts";
 import { readMasterInfo } from "../offsets/master_info.ts";
 import { type BinlogPosition, formatPosition } from "../offsets/position.ts";
 import type { SourceConnection } from "../source/mysql.ts";

@@ -13,7 +13,7 @@ import { CopyIn } from "../sink/copy_in.ts";
 import { followedRoutes, sourceName, targetName } from "../tables/followed.ts";
 import { makeRowCodec, type RowCodec } from "../tables/row_codec.ts";
 import { SourceRows } from "../tables/source_rows.ts";
-import { errorMessage, type Logger } from "../observe/log.ts";
+import { errorMessage, type Logger } from "../util/log.ts";
 import { readMasterInfo, writeMasterInfo } from "../offsets/master_info.ts";
 import { type BinlogPosition, comparePositions, formatPosition } from "../offsets/position.ts";
 import type { Route } from "../tables/routes.ts";

@@ -7,7 +7,7 @@
  */
 import type { Config } from "../config/config.ts";
 import { UserError } from "../config/errors.ts";
-import type { Logger } from "../observe/log.ts";
+import type { Logger } from "../util/log.ts";
 import { buildRoutes, type Route } from "./routes.ts";
 import { loadColumns, resolveSourceTables } from "../source/catalog.ts";
 import { describeMySqlError, type SourceConnection } from "../source/mysql.ts";

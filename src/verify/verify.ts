@@ -9,7 +9,7 @@ import { UserError } from "../config/errors.ts";
 import { followedRoutes, sourceName, targetName } from "../tables/followed.ts";
 import { makeRowCodec, type RowCodec } from "../tables/row_codec.ts";
 import { type KeyValue, type SourceRow, SourceRows } from "../tables/source_rows.ts";
-import { errorMessage, type Logger } from "../observe/log.ts";
+import { errorMessage, type Logger } from "../util/log.ts";
 import type { Route } from "../tables/routes.ts";
 import { sourceHead } from "../source/binlog_status.ts";
 import { connectSource, type SourceConnection } from "../source/mysql.ts";

@@ -4,7 +4,7 @@
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import type { Config } from "../../src/config/config.ts";
 import { UserError } from "../../src/config/errors.ts";
-import { Logger } from "../../src/observe/log.ts";
+import { Logger } from "../../src/util/log.ts";
 import { readMasterInfo } from "../../src/offsets/master_info.ts";
 import { comparePositions } from "../../src/offsets/position.ts";
 import { PositionStore } from "../../src/sink/position_store.ts";

@@ -4,7 +4,7 @@
 // false differences.
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import type { Config } from "../../src/config/config.ts";
-import { Logger } from "../../src/observe/log.ts";
+import { Logger } from "../../src/util/log.ts";
 import { writeMasterInfo } from "../../src/offsets/master_info.ts";
 import {
   DEFAULT_VERIFY_OPTIONS,
