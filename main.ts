@@ -1,3 +1,10 @@
+/**
+ * The `mysql-gp-sync` command line: checks the global options and each command's own flags, runs
+ * the command from src/commands/, and turns what it returns or throws into the exit code (0 ok, 1
+ * a problem found, 2 a usage or config error; a UserError prints as one line, not a stack trace).
+ *
+ * @module
+ */
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { DEFAULT_CONFIG_FILE } from "./src/config/config.ts";
 import { UserError } from "./src/config/errors.ts";

@@ -1,7 +1,7 @@
 /**
  * The benchmark of issue #4: `deno task bench [--quick] [--rows N] ...` (see bench/options.ts).
  *
- * On throwaway MariaDB + PostgreSQL servers (testing/servers.ts, never the system services) it
+ * On throwaway MariaDB + PostgreSQL servers (testing/, never the system services) it
  * measures, in one run:
  * 1. the COPY ceiling: six-column rows COPYed straight into a PostgreSQL table;
  * 2. end-to-end throughput: the source writes a whole workload first (inserts, updates, deletes;
@@ -25,7 +25,7 @@ import { qualified } from "../src/convert/ident.ts";
 import { Logger } from "../src/util/log.ts";
 import { writeMasterInfo } from "../src/offsets/master_info.ts";
 import { newStats } from "../src/observe/stats.ts";
-import { replicate } from "../src/pipeline/replicator.ts";
+import { replicate } from "../src/pipeline/replicate.ts";
 import { POSITION_TABLE } from "../src/sink/position_store.ts";
 import { pgClient } from "../src/sink/postgres.ts";
 import { type Fixture, startFixture } from "../testing/fixture.ts";
@@ -864,7 +864,7 @@ export async function main(args: string[]): Promise<number> {
     mariadbArgs: ["--innodb-buffer-pool-size=256M", "--max-allowed-packet=64M"],
   });
   let bench: Bench | null = null;
-  // On SIGINT/SIGTERM testing/servers.ts kills the servers and exits; this removes the rest.
+  // On SIGINT/SIGTERM testing/exit_cleanup.ts kills the servers and exits; this removes the rest.
   const onUnload = () => {
     bench?.child?.killNow();
     try {

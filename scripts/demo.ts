@@ -8,7 +8,8 @@
  */
 import mysql from "mysql2/promise";
 import postgres from "postgres";
-import { startMariaDB, startPostgres } from "../testing/servers.ts";
+import { startMariaDB } from "../testing/mariadb_server.ts";
+import { startPostgres } from "../testing/postgres_server.ts";
 
 const say = (text: string) => console.log(`\n== ${text}`);
 

@@ -1,14 +1,17 @@
 /**
  * A throwaway MariaDB + PostgreSQL pair with connections, a config file pointing at them, and
- * helpers to run the sync in-process or as the real CLI, for integration tests.
+ * helpers to run the sync in-process or as the real CLI, for integration tests and the bench.
+ *
+ * @module
  */
 import mysql from "mysql2/promise";
 import postgres from "postgres";
 import { type Config, loadConfig } from "../src/config/config.ts";
 import { Logger } from "../src/util/log.ts";
 import { newStats, type SyncStats } from "../src/observe/stats.ts";
-import { replicate } from "../src/pipeline/replicator.ts";
-import { type MariaDBServer, type PostgresServer, startMariaDB, startPostgres } from "./servers.ts";
+import { replicate } from "../src/pipeline/replicate.ts";
+import { type MariaDBServer, startMariaDB } from "./mariadb_server.ts";
+import { type PostgresServer, startPostgres } from "./postgres_server.ts";
 
 export interface Fixture extends AsyncDisposable {
   mariadb: MariaDBServer;

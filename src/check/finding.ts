@@ -1,3 +1,8 @@
+/**
+ * What every rule of `check` yields: a finding (ok, warn or fail) whose message says the fix.
+ *
+ * @module
+ */
 /** How a prerequisite stands: fine, worth knowing, or blocking `run`. */
 export type Level = "ok" | "warn" | "fail";
 

@@ -1,9 +1,17 @@
+/**
+ * The source side of `check`: connects to MySQL/MariaDB, gathers its settings, grants, server ids,
+ * binlog files and the followed tables, and judges them with the rules of source_rules.ts.
+ *
+ * @module
+ */
 import type { Config } from "../config/config.ts";
 import { errorMessage } from "../util/log.ts";
 import { type BinlogPosition, formatPosition } from "../offsets/position.ts";
 import { type BinlogFile, binlogFiles, listReplicas, sourceHead } from "../source/binlog_status.ts";
-import { loadColumns, resolveSourceTables, type SourceTable } from "../source/catalog.ts";
+import type { SourceTable } from "../schema/table.ts";
+import { loadColumns, resolveSourceTables } from "../source/catalog.ts";
 import { connectSource, isMariaDb, type SourceConnection } from "../source/mysql.ts";
+import { rowIdentity } from "../tables/row_identity.ts";
 import { fail, type Finding, ok } from "./finding.ts";
 import {
   BINLOG_VARIABLES,
@@ -67,7 +75,7 @@ async function inspect(config: Config, connection: SourceConnection): Promise<So
 
   const found = await resolveSourceTables(connection, config.sources);
   findings.push(...tableFindings(config, found, user));
-  const tables = found.tables.filter((t) => t.primaryKey.length > 0 || !config.skipNoPkTable);
+  const tables = found.tables.filter((t) => rowIdentity(t) !== null || !config.skipNoPkTable);
   await loadColumns(connection, tables);
   findings.push(...prefixIndexFindings(await prefixParts(connection, tables)));
   findings.push(...charsetFindings(tables));

@@ -6,9 +6,10 @@
  */
 import type { Config } from "../config/config.ts";
 import { charsetSupport } from "../convert/charset.ts";
+import { rowIdentity } from "../tables/row_identity.ts";
 import { tableKey } from "../tables/routes.ts";
 import type { Replica } from "../source/binlog_status.ts";
-import type { SourceTable } from "../source/catalog.ts";
+import type { SourceTable } from "../schema/table.ts";
 import { fail, type Finding, ok, warn } from "./finding.ts";
 
 /** What the source says about itself. */
@@ -242,7 +243,7 @@ export function tableFindings(
   let keyed = 0;
   for (const table of found.tables) {
     const name = `${table.schema}.${table.table}`;
-    if (table.primaryKey.length > 0) keyed++;
+    if (rowIdentity(table) !== null) keyed++;
     else if (config.skipNoPkTable) {
       findings.push(
         warn("tables", `${name} has no primary key: skipped (skip_no_pk_table = true)`),

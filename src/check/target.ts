@@ -1,11 +1,20 @@
+/**
+ * The target side of `check`: PostgreSQL login and privileges, the position table, every route's
+ * target table and columns against their source columns, and whether the source still has the
+ * binlog `run` would start from.
+ *
+ * @module
+ */
 import type { Config } from "../config/config.ts";
 import { qualified, quoteIdent } from "../convert/ident.ts";
 import { charsetSupport } from "../convert/charset.ts";
-import { incompatibility, pgTypeFor } from "../convert/mapping.ts";
+import { incompatibility } from "../convert/compatibility.ts";
+import { pgTypeFor } from "../convert/pg_type.ts";
 import type { SourceColumn } from "../convert/types.ts";
 import { errorMessage } from "../util/log.ts";
 import { formatPosition } from "../offsets/position.ts";
-import type { Route } from "../tables/routes.ts";
+import { rowIdentity } from "../tables/row_identity.ts";
+import type { TableRoute } from "../tables/routes.ts";
 import { PositionStore, type StoredPosition } from "../sink/position_store.ts";
 import { connectTarget, type Sql } from "../sink/postgres.ts";
 import { describeTarget, keyIndexed, targetColumnFor, type TargetTable } from "../sink/target.ts";
@@ -19,7 +28,7 @@ export interface TargetCheck {
 }
 
 /** Checks PostgreSQL: login, privileges, the position table and every route's target table. */
-export async function checkTarget(config: Config, routes: Route[]): Promise<TargetCheck> {
+export async function checkTarget(config: Config, routes: TableRoute[]): Promise<TargetCheck> {
   let sql: Sql;
   try {
     sql = await connectTarget(config);
@@ -104,7 +113,7 @@ export interface ColumnRules {
   hasDefault: boolean;
 }
 
-async function routeFindings(config: Config, sql: Sql, route: Route): Promise<Finding[]> {
+async function routeFindings(config: Config, sql: Sql, route: TableRoute): Promise<Finding[]> {
   const { source } = route;
   const label = `${source.schema}.${source.table} -> ${route.pgSchema}.${route.pgTable}`;
   const target = await describeTarget(sql, route.pgSchema, route.pgTable);
@@ -129,7 +138,8 @@ async function routeFindings(config: Config, sql: Sql, route: Route): Promise<Fi
   }
   const columnProblems = columnFindings(route, target, rules);
   findings.push(...columnProblems);
-  const keyColumns = source.primaryKey.map((k) => targetColumnFor(target, k)?.name ?? k);
+  const key = rowIdentity(source)?.columns ?? [];
+  const keyColumns = key.map((k) => targetColumnFor(target, k)?.name ?? k);
   let indexed = false;
   if (keyColumns.length > 0) {
     indexed = keyIndexed(target, keyColumns);
@@ -156,7 +166,7 @@ async function routeFindings(config: Config, sql: Sql, route: Route): Promise<Fi
 
 /** Every source column lands in a target column of a compatible type; inserts cannot fail. */
 export function columnFindings(
-  route: Route,
+  route: TableRoute,
   target: TargetTable,
   rules: ColumnRules[],
 ): Finding[] {
@@ -216,15 +226,14 @@ function typeFor(column: SourceColumn): string {
 }
 
 /** A CREATE TABLE for the route with the default type mapping, as the fix for a missing table. */
-function createTableSql(route: Route): string {
+function createTableSql(route: TableRoute): string {
   const columns = route.source.columns.map((c) => `${quoteIdent(c.name)} ${typeFor(c)}`);
-  if (route.source.primaryKey.length > 0) {
-    columns.push(`PRIMARY KEY (${route.source.primaryKey.map(quoteIdent).join(", ")})`);
-  }
+  const key = rowIdentity(route.source)?.columns ?? [];
+  if (key.length > 0) columns.push(`PRIMARY KEY (${key.map(quoteIdent).join(", ")})`);
   return `CREATE TABLE ${qualified(route.pgSchema, route.pgTable)} (${columns.join(", ")})`;
 }
 
-async function columnRules(sql: Sql, route: Route): Promise<ColumnRules[]> {
+async function columnRules(sql: Sql, route: TableRoute): Promise<ColumnRules[]> {
   return await sql<ColumnRules[]>`
     SELECT a.attname AS name, a.attnotnull AS "notNull", a.atthasdef AS "hasDefault"
       FROM pg_catalog.pg_attribute a
@@ -237,7 +246,7 @@ async function columnRules(sql: Sql, route: Route): Promise<ColumnRules[]> {
 /** Privileges each batch needs (TRUNCATE replays a source TRUNCATE). */
 const TABLE_PRIVILEGES = ["SELECT", "INSERT", "DELETE", "TRUNCATE"] as const;
 
-async function missingPrivileges(sql: Sql, route: Route): Promise<string[]> {
+async function missingPrivileges(sql: Sql, route: TableRoute): Promise<string[]> {
   const table = qualified(route.pgSchema, route.pgTable);
   const missing: string[] = [];
   // One privilege per call: with a list, has_table_privilege is true if any one is held.

@@ -1,3 +1,9 @@
+/**
+ * `mysql-gp-sync check`: runs the source and target checks and prints one line per finding (or
+ * JSON) and whether `run` is ready.
+ *
+ * @module
+ */
 import { fail, type Finding, type Level } from "../check/finding.ts";
 import { checkSource } from "../check/source.ts";
 import { checkTarget, startFinding } from "../check/target.ts";

@@ -1,3 +1,9 @@
+/**
+ * What main hands every command (its arguments, `--json`, where results go) and the config and
+ * logger most commands open first.
+ *
+ * @module
+ */
 import { type Config, loadConfig } from "../config/config.ts";
 import { Logger } from "../util/log.ts";
 

@@ -1,3 +1,8 @@
+/**
+ * Typing a command's own flags, which main has already checked against the command's options.
+ *
+ * @module
+ */
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { UserError } from "../config/errors.ts";
 import { errorMessage } from "../util/log.ts";

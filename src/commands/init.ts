@@ -1,8 +1,15 @@
+/**
+ * `mysql-gp-sync init`: writes a commented config file for a source and its tables, with a free
+ * server_id and the target schemas chosen.
+ *
+ * @module
+ */
 import type { ParseArgsOptionsConfig } from "node:util";
 import { type Config, parseConfig, PASSWORD_ENV } from "../config/config.ts";
 import { UserError } from "../config/errors.ts";
 import { listReplicas } from "../source/binlog_status.ts";
 import { resolveSourceTables } from "../source/catalog.ts";
+import { rowIdentity } from "../tables/row_identity.ts";
 import { connectSource, isMariaDb, type SourceConnection } from "../source/mysql.ts";
 import type { CommandContext } from "./context.ts";
 import { commandFlags } from "./flags.ts";
@@ -195,8 +202,8 @@ async function listTables(
     }
     schemas.push({
       schema,
-      tables: own.filter((t) => t.primaryKey.length > 0).map((t) => t.table),
-      noKey: own.filter((t) => t.primaryKey.length === 0).map((t) => t.table),
+      tables: own.filter((t) => rowIdentity(t) !== null).map((t) => t.table),
+      noKey: own.filter((t) => rowIdentity(t) === null).map((t) => t.table),
       pgSchema: pgSchema ?? schema,
     });
   }

@@ -1,6 +1,16 @@
+/**
+ * `mysql-gp-sync pos show|set`: prints or moves the applied binlog position, in master.info and in
+ * PostgreSQL alike, refusing a position the source cannot serve.
+ *
+ * @module
+ */
 import { UserError } from "../config/errors.ts";
 import { readMasterInfo, writeMasterInfo } from "../offsets/master_info.ts";
-import { formatPosition } from "../offsets/position.ts";
+import { type BinlogPosition, formatPosition, positionProblem } from "../offsets/position.ts";
+import { connectSource, type SourceConnection } from "../source/mysql.ts";
+import { positionOnSourceProblem } from "../source/position_check.ts";
+import { errorMessage } from "../util/log.ts";
+import type { Config } from "../config/config.ts";
 import { PositionStore } from "../sink/position_store.ts";
 import { connectTarget } from "../sink/postgres.ts";
 import { type CommandContext, openConfig } from "./context.ts";
@@ -32,14 +42,16 @@ export async function posCommand(ctx: CommandContext): Promise<number> {
     return 0;
   }
   if (action === "set") {
-    const [file, posText] = rest;
-    const pos = Number(posText);
-    if (!file || !/^\d+$/.test(posText ?? "") || pos < 4) {
+    const [file, posText, ...extra] = rest;
+    if (!file || !posText || extra.length > 0 || !/^\d+$/.test(posText)) {
       throw new UserError(
         "usage: pos set BINLOG_FILE POSITION (e.g. pos set mysql-bin.000005 708735)",
       );
     }
-    const position = { file, pos };
+    const position = { file, pos: Number(posText) };
+    const problem = positionProblem(position.file, position.pos);
+    if (problem) throw new UserError(`pos set: ${problem}`);
+    const unchecked = await checkOnSource(config, position);
     const sql = await connectTarget(config);
     try {
       await store.ensure(sql);
@@ -49,7 +61,28 @@ export async function posCommand(ctx: CommandContext): Promise<number> {
     }
     await writeMasterInfo(config.dataDir, position);
     ctx.out(`position set to ${formatPosition(position)}`);
+    if (unchecked) ctx.out(`# not checked against the source: ${unchecked}`);
     return 0;
   }
   throw new UserError("usage: pos show | pos set BINLOG_FILE POSITION");
+}
+
+/**
+ * Refuses a position the source cannot serve (UserError naming why); returns why it could not be
+ * checked when the source is out of reach, since a DBA may set a position while it is down.
+ */
+async function checkOnSource(config: Config, position: BinlogPosition): Promise<string | null> {
+  let source: SourceConnection;
+  try {
+    source = await connectSource(config);
+  } catch (err) {
+    return errorMessage(err);
+  }
+  try {
+    const problem = await positionOnSourceProblem(source, position);
+    if (problem) throw new UserError(`pos set: ${problem}`, 1);
+    return null;
+  } finally {
+    await source.end().catch(() => {});
+  }
 }

@@ -1,3 +1,9 @@
+/**
+ * `mysql-gp-sync run`: the sync itself, with the status endpoint, rate sampling and statsd around
+ * it, until SIGTERM or SIGINT.
+ *
+ * @module
+ */
 import type { ParseArgsOptionsConfig } from "node:util";
 import { loadConfig } from "../config/config.ts";
 import { UserError } from "../config/errors.ts";
@@ -8,7 +14,7 @@ import { StatsdPusher } from "../observe/statsd.ts";
 import { serveStatus } from "../observe/status_server.ts";
 import { formatPosition } from "../offsets/position.ts";
 import { newStats } from "../observe/stats.ts";
-import { replicate } from "../pipeline/replicator.ts";
+import { replicate } from "../pipeline/replicate.ts";
 import { sleep } from "../util/sleep.ts";
 import type { CommandContext } from "./context.ts";
 import { commandFlags } from "./flags.ts";

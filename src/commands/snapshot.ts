@@ -1,3 +1,8 @@
+/**
+ * `mysql-gp-sync snapshot`: its flags and its report; the load itself is src/snapshot/.
+ *
+ * @module
+ */
 import type { ParseArgsOptionsConfig } from "node:util";
 import { parseTableList } from "../tables/followed.ts";
 import { formatPosition } from "../offsets/position.ts";

@@ -1,3 +1,9 @@
+/**
+ * `mysql-gp-sync status`: the running sync's report over HTTP or, when none answers, one built from
+ * the saved position, the source and sync.log.
+ *
+ * @module
+ */
 import { type Config, loadConfig } from "../config/config.ts";
 import { errorMessage } from "../util/log.ts";
 import { buildReport, type StatusReport } from "../observe/metrics.ts";

@@ -1,3 +1,8 @@
+/**
+ * `mysql-gp-sync verify`: its flags, report and exit code; the comparison itself is src/verify/.
+ *
+ * @module
+ */
 import type { ParseArgsOptionsConfig } from "node:util";
 import { UserError } from "../config/errors.ts";
 import { parseTableList } from "../tables/followed.ts";

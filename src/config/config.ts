@@ -1,3 +1,10 @@
+/**
+ * The config file (`mysql-gp-sync.toml`): reads, parses and validates it into a {@link Config}
+ * with the seed's keys, our extensions and their defaults; environment variables may replace the
+ * passwords.
+ *
+ * @module
+ */
 import { parse, TomlError } from "smol-toml";
 import { ConfigError } from "./errors.ts";
 

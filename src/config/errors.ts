@@ -1,4 +1,11 @@
 /**
+ * The errors the CLI shows as one line and an exit code instead of a stack trace: mistakes the user
+ * can fix, in the config file or elsewhere, and those that stop `run` for good. They sit in the
+ * lowest layer so that every layer may throw them.
+ *
+ * @module
+ */
+/**
  * A mistake the user can fix: bad config, bad arguments, unreachable server.
  * The CLI prints only the message (one line, no stack trace) and exits with `exitCode`.
  */

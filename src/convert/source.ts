@@ -6,7 +6,7 @@
  * @module
  */
 import { quoteMySqlIdent } from "./ident.ts";
-import { describeSource } from "./mapping.ts";
+import { describeSource } from "./source_kind.ts";
 import type { SourceColumn } from "./types.ts";
 
 /**

@@ -1,6 +1,7 @@
 /**
  * Column descriptions shared by the conversion layer: what a MySQL column is (from the binlog's own
- * metadata or from INFORMATION_SCHEMA) and what PostgreSQL column receives it.
+ * metadata or from INFORMATION_SCHEMA) and what PostgreSQL column receives it; and the signatures
+ * of the encoders built for such a pair.
  *
  * @module
  */
@@ -42,6 +43,18 @@ export type LossKind = "zero-date" | "nul-byte";
 
 /** Reports a changed value; called once per affected value (count it, log it once). */
 export type LossHandler = (what: LossKind, column: string) => void;
+
+/** Encodes one value; null means SQL NULL. */
+export type Encoder = (value: unknown) => string | null;
+
+/** Reports a changed value of the column being encoded (a {@link LossHandler} bound to it). */
+export type ReportLoss = (what: LossKind) => void;
+
+/**
+ * Throws for a value of a JS type that the configured decoders never give for the column: a
+ * misconfigured source connection, which must stop the sync rather than write a guess.
+ */
+export type RejectValue = (value: unknown) => never;
 
 /** The shape of zongji's `tableMap[id].columnSchemas` entries that we read. */
 export interface ZongJiColumnSchema {

@@ -1,3 +1,9 @@
+/**
+ * Where the source's binlog is now, for the lag that status, metrics and statsd report: one kept
+ * connection, a short timeout, answers shared by concurrent callers, never an exception.
+ *
+ * @module
+ */
 import type { Config } from "../config/config.ts";
 import { errorMessage } from "../util/log.ts";
 import type { BinlogPosition } from "../offsets/position.ts";

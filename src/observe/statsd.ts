@@ -1,3 +1,9 @@
+/**
+ * Pushing a running sync's numbers to statsd (`statsd_host`, `statsd_port`, `statsd_prefix`, as in
+ * the seed).
+ *
+ * @module
+ */
 import StatsDClient, { type StatsD } from "hot-shots";
 import type { Config } from "../config/config.ts";
 import { errorMessage, type Logger } from "../util/log.ts";

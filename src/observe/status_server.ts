@@ -1,3 +1,9 @@
+/**
+ * The HTTP endpoint on `status_addr`: GET /status (the report as JSON, which `status` asks) and
+ * GET /metrics (Prometheus text).
+ *
+ * @module
+ */
 import type { Config } from "../config/config.ts";
 import { errorMessage, type Logger } from "../util/log.ts";
 import { prometheusText, type StatusReport } from "./metrics.ts";

@@ -1,6 +1,12 @@
+/**
+ * `data_dir/master.info`, the seed's position file: reading the binlog position kept there
+ * (refusing a malformed one with the fix) and writing it atomically in the seed's format.
+ *
+ * @module
+ */
 import { parse, TomlError } from "smol-toml";
 import { UserError } from "../config/errors.ts";
-import type { BinlogPosition } from "./position.ts";
+import { type BinlogPosition, positionProblem } from "./position.ts";
 
 /** Path of the seed's position file inside data_dir. */
 export function masterInfoPath(dataDir: string): string {
@@ -29,11 +35,13 @@ export async function readMasterInfo(dataDir: string): Promise<BinlogPosition | 
   }
   const file = doc.bin_name;
   const pos = typeof doc.bin_pos === "bigint" ? Number(doc.bin_pos) : doc.bin_pos;
-  if (typeof file !== "string" || file === "" || typeof pos !== "number" || pos < 4) {
+  if (typeof file !== "string" || file === "" || typeof pos !== "number") {
     throw new UserError(
       `${path}: needs bin_name (a binlog file name) and bin_pos (an offset of at least 4); fix it or use "pos set"`,
     );
   }
+  const problem = positionProblem(file, pos);
+  if (problem) throw new UserError(`${path}: ${problem}; fix it or use "pos set"`);
   return { file, pos };
 }
 

@@ -1,6 +1,12 @@
+/**
+ * Source transactions merged into batches: the final state of every touched key per table, with
+ * the counts, bytes and position the flush policy and the position store need.
+ *
+ * @module
+ */
 import type { BinlogPosition } from "../offsets/position.ts";
 import type { OpCounts } from "../observe/stats.ts";
-import type { Row, RowsChange, SourceTransaction } from "../source/binlog.ts";
+import type { Row, RowsChange, SourceTransaction } from "../source/transaction.ts";
 import type { RowEncoder, TablePlan } from "./plan.ts";
 
 /**
@@ -28,8 +34,9 @@ export type FinalState = (string | null)[] | null;
  * One table's share of a batch: the last state of every key it touched.
  *
  * As long as the batch has only inserted into the table, its rows are kept as a list: their keys
- * are the source's primary key values of rows that did not exist before, so they are distinct,
- * and no map is needed. The first update or delete turns the list into the map by key.
+ * are the row identity (the source's primary key) of rows that did not exist before, so they are
+ * distinct, and no map is needed; a whole-row identity would not make them so. The first update
+ * or delete turns the list into the map by key.
  */
 export class TableBatch {
   /** Source row changes merged in, by kind. */

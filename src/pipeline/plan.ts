@@ -1,5 +1,9 @@
-import { matchColumns, pairEncoders } from "../tables/row_codec.ts";
-import { quoteIdent } from "../convert/ident.ts";
+/**
+ * The plan of one followed table for the sync: the row encoders of each binlog column layout,
+ * built from the one column pairing (`pairColumns`), with the hot per-row closures over arrays.
+ *
+ * @module
+ */
 import {
   type LossKind,
   type SourceColumn,
@@ -7,8 +11,10 @@ import {
   type ZongJiColumnSchema,
 } from "../convert/types.ts";
 import { UserError } from "../config/errors.ts";
-import type { Row } from "../source/binlog.ts";
+import { quoteIdent } from "../convert/ident.ts";
+import type { Row } from "../source/transaction.ts";
 import type { TargetTable } from "../sink/target.ts";
+import { pairColumns } from "../tables/column_pairing.ts";
 import type { Route } from "../tables/routes.ts";
 
 /** Called when a value had to be changed to fit PostgreSQL (a zero date, a NUL byte). */
@@ -69,29 +75,24 @@ export class TablePlan {
   }
 
   #build(sources: SourceColumn[], layout: string): RowEncoder {
-    const pairs = matchColumns(this.route, this.target, sources);
-    const names = pairs.map(([source]) => source.name);
-    const targetNames = pairs.map(([, target]) => target.name);
-    const encoders = pairEncoders(
+    const pairing = pairColumns(
       this.route,
       this.target,
-      pairs,
+      sources,
       (what, column) => this.onLoss(what, this.sourceName, column),
-    );
-    const keyIndexes = this.route.source.primaryKey.map((key) => {
-      const index = names.findIndex((n) => n.toLowerCase() === key.toLowerCase());
-      if (index < 0) {
-        throw new UserError(
-          `the binlog rows of ${this.sourceName} lack primary key column "${key}"; ` +
+      (column) =>
+        new UserError(
+          `the binlog rows of ${this.sourceName} lack primary key column "${column}"; ` +
             `set binlog_row_image=FULL on the source`,
           1,
-        );
-      }
-      return index;
-    });
-    for (const index of keyIndexes) {
-      encoders[index] = this.#keyEncoder(encoders[index], names[index]);
-    }
+        ),
+    );
+    const { keyIndexes } = pairing;
+    const names = pairing.sourceColumns.map((source) => source.name);
+    const targetNames = pairing.targetColumns.map((target) => target.name);
+    const encoders = pairing.encoders.map((encode, i) =>
+      keyIndexes.includes(i) ? this.#keyEncoder(encode, names[i]) : encode
+    );
     const count = names.length;
     return {
       layout,

@@ -1,3 +1,8 @@
+/**
+ * Chooses the binlog position a replication session starts reading from.
+ *
+ * @module
+ */
 import type { Logger } from "../util/log.ts";
 import { readMasterInfo } from "../offsets/master_info.ts";
 import { type BinlogPosition, formatPosition } from "../offsets/position.ts";

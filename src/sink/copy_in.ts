@@ -8,6 +8,9 @@
 import type { Writable } from "node:stream";
 import type { Queryable } from "./postgres.ts";
 
+/** {@link copyLines} sends COPY data in chunks of about this many characters. */
+const COPY_CHUNK_CHARS = 1 << 20;
+
 /** An open COPY FROM STDIN (text format). */
 export class CopyIn {
   #failure: Error | null = null;
@@ -72,5 +75,24 @@ export class CopyIn {
 export async function copyIn(sql: Queryable, statement: string, text: string): Promise<void> {
   const copy = await CopyIn.open(sql, statement);
   await copy.write(text);
+  await copy.end();
+}
+
+/** COPYs `lines` (COPY text lines) with `statement`, sent in chunks. */
+export async function copyLines(
+  sql: Queryable,
+  statement: string,
+  lines: Iterable<string>,
+): Promise<void> {
+  const copy = await CopyIn.open(sql, statement);
+  let chunk = "";
+  for (const line of lines) {
+    chunk += line;
+    if (chunk.length >= COPY_CHUNK_CHARS) {
+      await copy.write(chunk);
+      chunk = "";
+    }
+  }
+  await copy.write(chunk);
   await copy.end();
 }

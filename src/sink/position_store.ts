@@ -1,3 +1,9 @@
+/**
+ * The applied position kept in the target, in a table beside the data, written in the same
+ * transaction as the rows up to it.
+ *
+ * @module
+ */
 import { qualified, quoteLiteral } from "../convert/ident.ts";
 import type { BinlogPosition } from "../offsets/position.ts";
 import type { Queryable } from "./postgres.ts";

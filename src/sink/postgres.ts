@@ -1,3 +1,9 @@
+/**
+ * Connections to the target: the postgres.js client (Nagle off), connecting with a check, and
+ * what its errors mean (a setting to fix, a lost connection worth retrying).
+ *
+ * @module
+ */
 import { connect as tcpConnect, type Socket } from "node:net";
 import postgres from "postgres";
 import type { Config } from "../config/config.ts";

@@ -1,3 +1,9 @@
+/**
+ * The target's catalog: a table's columns and indexes as PostgreSQL describes them, and what they
+ * allow (index lookups by key, refusal of duplicate keys, the column receiving a source column).
+ *
+ * @module
+ */
 import type { TargetColumn } from "../convert/types.ts";
 import type { Sql } from "./postgres.ts";
 
@@ -54,7 +60,7 @@ export async function describeTarget(
 }
 
 /** Whether a lookup by `keyColumns` (target names) can use one of the table's indexes. */
-export function keyIndexed(target: TargetTable, keyColumns: string[]): boolean {
+export function keyIndexed(target: TargetTable, keyColumns: readonly string[]): boolean {
   return target.indexLeads.some((name) => keyColumns.includes(name));
 }
 
@@ -62,7 +68,10 @@ export function keyIndexed(target: TargetTable, keyColumns: string[]): boolean {
  * Whether a row whose `keyColumns` (target names) equal those of a stored row is refused at once:
  * some unique index covers nothing but key columns.
  */
-export function duplicateKeysRefused(target: TargetTable, keyColumns: string[]): boolean {
+export function duplicateKeysRefused(
+  target: TargetTable,
+  keyColumns: readonly string[],
+): boolean {
   return target.uniqueKeys.some((columns) => columns.every((name) => keyColumns.includes(name)));
 }
 

@@ -1,24 +1,28 @@
 /**
  * The target table `snapshot` creates when none exists: every source column with the type of the
- * default mapping (`pgTypeFor`) and the source's primary key.
+ * default mapping (`pgTypeFor`) and the source's primary key, in the target's dialect.
  *
  * @module
  */
 import { UserError } from "../config/errors.ts";
-import { qualified, quoteIdent } from "../convert/ident.ts";
-import { pgTypeFor } from "../convert/mapping.ts";
+import { pgTypeFor } from "../convert/pg_type.ts";
+import { type NewTable, POSTGRES, type TargetDialect } from "../sink/dialect.ts";
 import { sourceName, targetName } from "../tables/followed.ts";
 import type { Route } from "../tables/routes.ts";
 
-/**
- * `CREATE SCHEMA IF NOT EXISTS` and `CREATE TABLE` for the route's target. No NOT NULL beyond the
- * key: a NOT NULL DATETIME can still hold MySQL's zero date, which arrives as NULL.
- */
-export function createTableStatements(route: Route, options: { postgis: boolean }): string[] {
+/** `CREATE SCHEMA IF NOT EXISTS` and `CREATE TABLE` for the route's target. */
+export function createTableStatements(
+  route: Route,
+  options: { postgis: boolean; dialect?: TargetDialect },
+): string[] {
+  return (options.dialect ?? POSTGRES).createTable(newTableFor(route, options));
+}
+
+/** The table to create for the route's target: its columns, their types and the key. */
+function newTableFor(route: Route, options: { postgis: boolean }): NewTable {
   const columns = route.source.columns.map((column) => {
-    let type: string;
     try {
-      type = pgTypeFor(column, options);
+      return { name: column.name, type: pgTypeFor(column, options) };
     } catch (err) {
       throw new UserError(
         `cannot create ${targetName(route)} for MySQL ${sourceName(route)}: ${
@@ -27,13 +31,11 @@ export function createTableStatements(route: Route, options: { postgis: boolean 
         1,
       );
     }
-    return `${quoteIdent(column.name)} ${type}`;
   });
-  const key = route.source.primaryKey.map(quoteIdent).join(", ");
-  return [
-    `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(route.pgSchema)}`,
-    `CREATE TABLE ${qualified(route.pgSchema, route.pgTable)} (\n  ${
-      [...columns, `PRIMARY KEY (${key})`].join(",\n  ")
-    }\n)`,
-  ];
+  return {
+    schema: route.pgSchema,
+    table: route.pgTable,
+    columns,
+    key: route.identity.columns,
+  };
 }

@@ -20,6 +20,7 @@ import type { Route } from "../tables/routes.ts";
 import { connectSource, type SourceConnection } from "../source/mysql.ts";
 import { PositionStore } from "../sink/position_store.ts";
 import { connectTarget, type Sql } from "../sink/postgres.ts";
+import { detectDialect, type TargetDialect } from "../sink/dialect.ts";
 import { describeTarget } from "../sink/target.ts";
 import { endConsistentRead, startConsistentRead } from "./consistent_read.ts";
 import { createTableStatements } from "./create_table.ts";
@@ -85,8 +86,9 @@ export async function snapshot(
     const store = new PositionStore(config.positionSchema, config.syncId);
     const routes = await followedRoutes(config, source, log, options.tables);
     const postgis = await hasPostgis(sql);
+    const dialect = await detectDialect(sql);
     const losses = new LossLog(log);
-    const tables = await prepareTargets(sql, routes, { postgis, losses, options, log });
+    const tables = await prepareTargets(sql, routes, { postgis, dialect, losses, options, log });
 
     const snapshotPosition = await startConsistentRead(source);
     log.info(
@@ -146,8 +148,9 @@ interface Loaded {
 async function prepareTargets(
   sql: Sql,
   routes: Route[],
-  { postgis, losses, options, log }: {
+  { postgis, dialect, losses, options, log }: {
     postgis: boolean;
+    dialect: TargetDialect;
     losses: LossLog;
     options: SnapshotOptions;
     log: Logger;
@@ -162,7 +165,7 @@ async function prepareTargets(
   for (const route of routes) {
     const target = await describeTarget(sql, route.pgSchema, route.pgTable);
     if (target === null) {
-      found.push({ route, create: createTableStatements(route, { postgis }) });
+      found.push({ route, create: createTableStatements(route, { postgis, dialect }) });
       continue;
     }
     const codec = makeRowCodec(route, target, losses.handler(route));

@@ -1,22 +1,19 @@
+/**
+ * The source catalog (INFORMATION_SCHEMA): the tables `[[source]]` names with their primary keys
+ * and columns, and the lookup that fills what row-event metadata lacks.
+ *
+ * @module
+ */
 import type { SourceConfig } from "../config/config.ts";
-import type { CatalogLookup, KeyLookup } from "./zongji/zongji.ts";
+import type { CatalogLookup } from "./zongji/shapes.ts";
 import {
   type InformationSchemaColumn,
   informationSchemaColumnsSql,
   type SourceColumn,
   sourceColumnsFromInformationSchema,
 } from "../convert/types.ts";
+import type { SourceTable } from "../schema/table.ts";
 import { isMariaDb, type SourceConnection } from "./mysql.ts";
-
-/** A source table as the catalog describes it now. */
-export interface SourceTable {
-  schema: string;
-  table: string;
-  /** Primary key columns in key order; empty when the table has none. */
-  primaryKey: string[];
-  /** Columns in table order (filled by `loadColumns`). */
-  columns: SourceColumn[];
-}
 
 /** Lists the tables `[[source]]` names (with `*` expanded), in config order. Missing ones are reported. */
 export async function resolveSourceTables(
@@ -91,15 +88,4 @@ export function catalogLookup(tables: SourceTable[]): CatalogLookup {
     );
   }
   return (schema, table, column) => byTable.get(`${schema}\u0000${table}`)?.get(column);
-}
-
-/** The primary keys of `tables`, for the binlog decoder (see `prepareTableMap`). */
-export function keyLookup(tables: SourceTable[]): KeyLookup {
-  const byTable = new Map(
-    tables.map((t) => [
-      `${t.schema}\u0000${t.table}`,
-      new Set(t.primaryKey.map((name) => name.toLowerCase())),
-    ]),
-  );
-  return (schema, table) => byTable.get(`${schema}\u0000${table}`);
 }

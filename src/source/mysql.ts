@@ -1,3 +1,10 @@
+/**
+ * Connections to the source server: the options every source connection shares (the binlog's
+ * included), opening a query connection with the session set for exact values, and what a driver
+ * error means (a setting to check, a lost connection).
+ *
+ * @module
+ */
 import mysql from "mysql2/promise";
 import type { Config } from "../config/config.ts";
 import { UserError } from "../config/errors.ts";

@@ -1,14 +1,15 @@
 /**
  * The followed tables as `snapshot` and `verify` see them: the same selection `run` makes
- * (`[[source]]` with `*` expanded, tables without a key refused or skipped by `skip_no_pk_table`,
- * `[[rule]]` routes), optionally narrowed to the `--tables` subset.
+ * (`[[source]]` with `*` expanded, tables without a row identity refused or skipped by
+ * `skip_no_pk_table`, `[[rule]]` routes), optionally narrowed to the `--tables` subset.
  *
  * @module
  */
 import type { Config } from "../config/config.ts";
 import { UserError } from "../config/errors.ts";
 import type { Logger } from "../util/log.ts";
-import { buildRoutes, type Route } from "./routes.ts";
+import { buildRoutes, type Route, type TableRoute } from "./routes.ts";
+import { rowIdentity } from "./row_identity.ts";
 import { loadColumns, resolveSourceTables } from "../source/catalog.ts";
 import { describeMySqlError, type SourceConnection } from "../source/mysql.ts";
 
@@ -45,18 +46,24 @@ export async function followedRoutes(
     }
     tables = tables.filter((t) => names.has(`${t.schema}.${t.table}`));
   }
-  tables = tables.filter((t) => {
-    if (t.primaryKey.length > 0) return true;
+  const routes: Route[] = [];
+  for (const route of buildRoutes(tables, config.rules).values()) {
+    const identity = rowIdentity(route.source);
+    if (identity !== null) {
+      routes.push({ ...route, identity });
+      continue;
+    }
+    const name = sourceName(route);
     if (config.skipNoPkTable) {
-      log.warn(`skipping ${t.schema}.${t.table}: it has no primary key (skip_no_pk_table = true)`);
-      return false;
+      log.warn(`skipping ${name}: it has no primary key (skip_no_pk_table = true)`);
+      continue;
     }
     throw new UserError(
-      `MySQL table ${t.schema}.${t.table} has no primary key; add one, or set skip_no_pk_table = true in ${config.file}`,
+      `MySQL table ${name} has no primary key; add one, or set skip_no_pk_table = true in ${config.file}`,
     );
-  });
-  await loadColumns(source, tables);
-  return [...buildRoutes(tables, config.rules).values()];
+  }
+  await loadColumns(source, routes.map((route) => route.source));
+  return routes;
 }
 
 /** `--tables a.t1,b.t2` as a list of `schema.table` names; null when the flag is absent. */
@@ -75,11 +82,11 @@ export function parseTableList(text: string | undefined): string[] | null {
 }
 
 /** `schema.table` of a route's source, for messages. */
-export function sourceName(route: Route): string {
+export function sourceName(route: TableRoute): string {
   return `${route.source.schema}.${route.source.table}`;
 }
 
 /** `schema.table` of a route's target, for messages. */
-export function targetName(route: Route): string {
+export function targetName(route: TableRoute): string {
   return `${route.pgSchema}.${route.pgTable}`;
 }

@@ -1,12 +1,13 @@
 /**
- * Reads a followed table from the source in primary-key order, a page at a time (keyset
- * pagination: each page is an index range scan, however deep into the table), or by a list of keys.
+ * Reads a followed table from the source in the order of its row identity (its key), a page at a
+ * time (keyset pagination: each page is an index range scan, however deep into the table), or by a
+ * list of keys.
  *
  * @module
  */
 import { Buffer } from "node:buffer";
 import { qualifiedMySql, quoteMySqlIdent } from "../convert/ident.ts";
-import { describeSource } from "../convert/mapping.ts";
+import { describeSource } from "../convert/source_kind.ts";
 import type { SourceConnection } from "../source/mysql.ts";
 import type { RowCodec } from "./row_codec.ts";
 

@@ -1,3 +1,9 @@
+/**
+ * Connection failures the MySQL and PostgreSQL clients report alike (refused, unknown host, timed
+ * out), as one-line UserErrors; each client handles its own other cases.
+ *
+ * @module
+ */
 import { UserError } from "../config/errors.ts";
 
 /**

@@ -1,3 +1,9 @@
+/**
+ * Logging: the Logger that writes human-readable lines to stderr and `data_dir/sync.log`, and the
+ * one-line message of anything thrown.
+ *
+ * @module
+ */
 /** Severity of a log line; lines below the logger's level are dropped. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
 

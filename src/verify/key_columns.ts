@@ -7,7 +7,8 @@
  */
 import { Buffer } from "node:buffer";
 import { quoteIdent } from "../convert/ident.ts";
-import { describeSource, describeTarget } from "../convert/mapping.ts";
+import { describeSource } from "../convert/source_kind.ts";
+import { describeTarget } from "../convert/target_kind.ts";
 import type { SourceColumn, TargetColumn } from "../convert/types.ts";
 import type { KeyValue } from "../tables/source_rows.ts";
 

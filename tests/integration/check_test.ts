@@ -12,7 +12,7 @@ import {
 } from "../../src/check/source_rules.ts";
 import { startFinding } from "../../src/check/target.ts";
 import { writeMasterInfo } from "../../src/offsets/master_info.ts";
-import { startMariaDB } from "../../testing/servers.ts";
+import { startMariaDB } from "../../testing/mariadb_server.ts";
 import { type Fixture, runCli, startFixture, waitFor } from "../../testing/fixture.ts";
 import { SHOP_RULES } from "../support/shop.ts";
 

@@ -1,11 +1,13 @@
 /**
- * Target columns of other compatible types (a user's own choice), the incompatibility reasons
- * `check` reports, and patchTableMap's handling of MariaDB's geometry-shifted charsets.
+ * Target columns of other compatible types (a user's own choice) fed from both decoders, and
+ * patchTableMap's handling of MariaDB's geometry-shifted charsets. The rules themselves:
+ * tests/unit/convert_compatibility_test.ts.
  */
-import { assert, assertEquals, assertMatch } from "../support/assert.ts";
-import { startMariaDB, startPostgres } from "../../testing/servers.ts";
+import { assertEquals, assertMatch } from "../support/assert.ts";
+import { startMariaDB } from "../../testing/mariadb_server.ts";
+import { startPostgres } from "../../testing/postgres_server.ts";
 import { makeEncoder } from "../../src/convert/encode.ts";
-import { incompatibility } from "../../src/convert/mapping.ts";
+import { incompatibility } from "../../src/convert/compatibility.ts";
 import { quoteIdent, quoteMySqlIdent } from "../../src/convert/ident.ts";
 import { selectList } from "../../src/convert/source.ts";
 import { type SourceColumn, sourceColumnsFromSchema } from "../../src/convert/types.ts";
@@ -262,90 +264,6 @@ Deno.test("alternate target types receive exact values from both paths", async (
     await writer.end();
     await reader.end();
     await sql.end();
-  }
-});
-
-const col = (name: string, columnType: string, charset: string | null = null): SourceColumn => ({
-  name,
-  columnType,
-  dataType: columnType.replace(/[ (].*$/, ""),
-  unsigned: columnType.includes("unsigned"),
-  charset,
-  nullable: true,
-});
-
-Deno.test("incompatibility names impossible targets and accepts the compatible ones", () => {
-  const bad: [SourceColumn, string, RegExp][] = [
-    [col("a", "varchar(10)", "utf8mb4"), "integer", /cannot hold/],
-    [col("a", "int unsigned"), "integer", /4294967295/],
-    [col("a", "bigint unsigned"), "bigint", /18446744073709551615/],
-    [col("a", "decimal(10,2)"), "integer", /fraction/],
-    [col("a", "decimal(10,2)"), "numeric(10,1)", /round/],
-    [col("a", "decimal(12,2)"), "numeric(10,2)", /integer digits/],
-    [col("a", "double"), "real", /rounded/],
-    [col("a", "bigint"), "double precision", /53 bits/],
-    [col("a", "datetime(6)"), "timestamp(3) without time zone", /rounded to 3/],
-    [col("a", "datetime"), "date", /time of day/],
-    [col("a", "time"), "time without time zone", /interval/],
-    [col("a", "time(6)"), "interval second(0)", /restricted/],
-    [col("a", "varchar(255)", "utf8mb4"), "character varying(10)", /255 characters/],
-    [col("a", "varchar(10)", "utf8mb4"), "character(10)", /trailing spaces/],
-    [col("a", "json"), "integer", /JSON needs/],
-    [col("a", "blob"), "text", /bytea/],
-    [col("a", "enum('a','bbbbbbbbbbbb')"), "character varying(5)", /12 characters/],
-    [col("a", "int"), "boolean", /tinyint/],
-    [col("a", "bit(8)"), "boolean", /bit\(1\)/],
-    [col("a", "bit(8)"), "bit(9)", /width 8/],
-    [col("a", "geometry"), "text", /geometry needs/],
-    [col("a", "text", "utf8mb4"), "jsonb", /jsonb cannot/],
-    [col("a", "varchar(10)", "utf8mb4"), "text[]", /unsupported target/],
-    [col("a", "int"), "mood", /unsupported target/],
-    [col("a", "binary(8)"), "uuid", /binary\(16\)/],
-    [col("a", "year"), "numeric(3,0)", /integer digits/],
-  ];
-  for (const [source, target, reason] of bad) {
-    const why = incompatibility(source, { type: target });
-    assert(why !== null, `${source.columnType} into ${target} should be refused`);
-    assertMatch(why, reason);
-  }
-  const good: [SourceColumn, string][] = [
-    [col("a", "tinyint(1)"), "boolean"],
-    [col("a", "tinyint"), "boolean"],
-    [col("a", "tinyint unsigned"), "smallint"],
-    [col("a", "int"), "numeric"],
-    [col("a", "bigint unsigned"), "numeric(20,0)"],
-    [col("a", "mediumint unsigned"), "real"],
-    [col("a", "int unsigned"), "double precision"],
-    [col("a", "enum('a','b')"), "text"],
-    [col("a", "enum('a','bb')"), "character varying(2)"],
-    [col("a", "set('a','b')"), "character varying(3)"],
-    [col("a", "json"), "json"],
-    [col("a", "json"), "text"],
-    [col("a", "json"), "character varying"],
-    [col("a", "longtext", "utf8mb4"), "jsonb"],
-    [col("a", "decimal(10,2)"), "numeric"],
-    [col("a", "decimal(10,2)"), "numeric(12,4)"],
-    [col("a", "float"), "double precision"],
-    [col("a", "date"), "timestamp with time zone"],
-    [col("a", "datetime(3)"), "timestamp(6) with time zone"],
-    [col("a", "timestamp(6)"), "timestamp without time zone"],
-    [col("a", "time(3)"), "interval(3)"],
-    [col("a", "bit(1)"), "boolean"],
-    [col("a", "bit(10)"), "bit varying"],
-    [col("a", "binary(16)"), "uuid"],
-    [col("a", "geometry"), "geometry(Point,4326)"],
-    [col("a", "varchar(10)", "latin1"), "text"],
-    [col("a", "char(10)", "latin1"), "character(10)"],
-    [col("a", "year"), "integer"],
-    [col("a", "int"), "int4"],
-    [col("a", "varchar(10)", "swe7"), "text"],
-  ];
-  for (const [source, target] of good) {
-    assertEquals(
-      incompatibility(source, { type: target }),
-      null,
-      `${source.columnType} into ${target}`,
-    );
   }
 });
 

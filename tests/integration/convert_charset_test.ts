@@ -4,7 +4,7 @@
  */
 import { Buffer } from "node:buffer";
 import { assert, assertEquals } from "../support/assert.ts";
-import { startMariaDB } from "../../testing/servers.ts";
+import { startMariaDB } from "../../testing/mariadb_server.ts";
 import { charsetSupport, decoderFor } from "../../src/convert/charset.ts";
 import { quoteMySqlIdent } from "../../src/convert/ident.ts";
 import { query, writerConnection } from "../support/convert.ts";

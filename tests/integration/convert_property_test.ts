@@ -5,9 +5,10 @@
 import fc from "fast-check";
 import { Buffer } from "node:buffer";
 import { assertEquals } from "../support/assert.ts";
-import { startMariaDB, startPostgres } from "../../testing/servers.ts";
+import { startMariaDB } from "../../testing/mariadb_server.ts";
+import { startPostgres } from "../../testing/postgres_server.ts";
 import { makeEncoder } from "../../src/convert/encode.ts";
-import { pgTypeFor } from "../../src/convert/mapping.ts";
+import { pgTypeFor } from "../../src/convert/pg_type.ts";
 import { quoteIdent, quoteMySqlIdent } from "../../src/convert/ident.ts";
 import { selectList } from "../../src/convert/source.ts";
 import { sourceColumnsFromSchema } from "../../src/convert/types.ts";

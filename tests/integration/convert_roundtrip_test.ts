@@ -5,9 +5,10 @@
  * what MariaDB itself computes from the stored value.
  */
 import { assert, assertEquals } from "../support/assert.ts";
-import { startMariaDB, startPostgres } from "../../testing/servers.ts";
+import { startMariaDB } from "../../testing/mariadb_server.ts";
+import { startPostgres } from "../../testing/postgres_server.ts";
 import { makeEncoder } from "../../src/convert/encode.ts";
-import { pgTypeFor } from "../../src/convert/mapping.ts";
+import { pgTypeFor } from "../../src/convert/pg_type.ts";
 import { qualified, quoteIdent, quoteMySqlIdent } from "../../src/convert/ident.ts";
 import { selectList } from "../../src/convert/source.ts";
 import {

@@ -1,8 +1,9 @@
-// Proves the throwaway-server harness in testing/servers.ts.
+// Proves the throwaway-server harness in testing/ (mariadb_server.ts, postgres_server.ts).
 
 import mysql from "mysql2/promise";
 import postgres from "postgres";
-import { startMariaDB, startPostgres } from "../../testing/servers.ts";
+import { startMariaDB } from "../../testing/mariadb_server.ts";
+import { startPostgres } from "../../testing/postgres_server.ts";
 
 function assert(cond: unknown, msg: string): asserts cond {
   if (!cond) throw new Error(`assertion failed: ${msg}`);

@@ -12,7 +12,7 @@ import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { UserError } from "../../src/config/errors.ts";
 import type { Config } from "../../src/config/config.ts";
 import { writeMasterInfo } from "../../src/offsets/master_info.ts";
-import { pgTypeFor } from "../../src/convert/mapping.ts";
+import { pgTypeFor } from "../../src/convert/pg_type.ts";
 import { qualified, qualifiedMySql, quoteIdent, quoteMySqlIdent } from "../../src/convert/ident.ts";
 import { type SourceColumn } from "../../src/convert/types.ts";
 import {

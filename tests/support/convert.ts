@@ -6,7 +6,8 @@ import mysql from "mysql2/promise";
 import postgres from "postgres";
 import ZongJi, { type TableMapEvent, type WriteRowsEvent } from "@vlasky/zongji";
 import { SOURCE_CONNECTION_OPTIONS, SOURCE_SESSION_STATEMENTS } from "../../src/convert/source.ts";
-import { type CatalogLookup, patchTableMap } from "../../src/source/zongji/zongji.ts";
+import type { CatalogLookup } from "../../src/source/zongji/shapes.ts";
+import { patchTableMap } from "../../src/source/zongji/table_map_repair.ts";
 import { copyStatement, copyText } from "../../src/convert/copy.ts";
 import {
   type InformationSchemaColumn,
@@ -15,7 +16,8 @@ import {
   sourceColumnsFromInformationSchema,
   type ZongJiColumnSchema,
 } from "../../src/convert/types.ts";
-import type { MariaDBServer, PostgresServer } from "../../testing/servers.ts";
+import type { MariaDBServer } from "../../testing/mariadb_server.ts";
+import type { PostgresServer } from "../../testing/postgres_server.ts";
 
 export type Row = Record<string, unknown>;
 

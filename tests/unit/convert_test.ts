@@ -4,16 +4,14 @@ import { Buffer } from "node:buffer";
 import { assert, assertEquals, assertMatch, assertThrows } from "../support/assert.ts";
 import { copyStatement, copyText } from "../../src/convert/copy.ts";
 import { qualified, quoteIdent, quoteMySqlIdent } from "../../src/convert/ident.ts";
-import {
-  dateStatus,
-  doubleText,
-  dropNulEscapes,
-  float32Text,
-  inet6Text,
-  makeEncoder,
-  unwrapEpoch,
-} from "../../src/convert/encode.ts";
-import { describeTarget, parseLabels, pgTypeFor } from "../../src/convert/mapping.ts";
+import { makeEncoder } from "../../src/convert/encode.ts";
+import { inet6Text } from "../../src/convert/encode_bytes.ts";
+import { dateStatus, unwrapEpoch } from "../../src/convert/encode_dates.ts";
+import { doubleText, float32Text } from "../../src/convert/encode_numbers.ts";
+import { dropNulEscapes } from "../../src/convert/encode_strings.ts";
+import { pgTypeFor } from "../../src/convert/pg_type.ts";
+import { parseLabels } from "../../src/convert/source_kind.ts";
+import { describeTarget } from "../../src/convert/target_kind.ts";
 import { charsetSupport, decoderFor } from "../../src/convert/charset.ts";
 import { selectExpression } from "../../src/convert/source.ts";
 import {

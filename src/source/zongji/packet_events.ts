@@ -21,14 +21,11 @@
  * @module
  */
 import type ZongJi from "@vlasky/zongji";
-import {
-  imageReaders,
-  reusePreparedTableMap,
-  type RowKind,
-  type ZongJiLike,
-  type ZongJiTableMapEntry,
-} from "./zongji.ts";
 import { bytesBetween, int64Text, littleEndian } from "../../convert/binary.ts";
+import type { MissingInternal } from "./internals.ts";
+import { imageReaders } from "./row_readers.ts";
+import type { RowKind, ZongJiLike, ZongJiTableMapEntry } from "./shapes.ts";
+import { reusePreparedTableMap } from "./table_map_reuse.ts";
 
 /** Where the events decoded here go. */
 export interface PacketEventSink {
@@ -88,10 +85,22 @@ const MARIADB_GTID_XA = 0x40 | 0x80;
  * Makes `zongji`'s replication command hand the events above to `sink`. Call from the "ready"
  * listener: zongji emits it after building the command class and before sending the dump request.
  */
-export function decodeFrequentEvents(zongji: ZongJi, sink: PacketEventSink): void {
+export function decodeFrequentEvents(
+  zongji: ZongJi,
+  sink: PacketEventSink,
+  report: MissingInternal,
+): void {
   const internals = zongji as unknown as ZongJiInternals;
   const proto = internals.BinlogClass?.prototype;
-  if (!proto || typeof proto.binlogData !== "function") return;
+  const missing = [
+    typeof proto?.binlogData !== "function" && "ZongJi.BinlogClass.prototype.binlogData",
+    typeof internals.useChecksum !== "boolean" && "ZongJi.useChecksum",
+    typeof internals.stopped !== "boolean" && "ZongJi.stopped",
+  ].filter((name) => name !== false);
+  if (!proto || missing.length > 0) {
+    report(missing.join(", "), "every event is decoded by zongji: decoding is slower");
+    return;
+  }
   const zongjiHandler = proto.binlogData;
   const checksum = internals.useChecksum ? CHECKSUM_BYTES : 0;
   // One cursor for every row event: image readers move `_offset` through the packet.

@@ -1,3 +1,11 @@
+/**
+ * Reads the binlog as a replica through zongji and hands out committed units in order, holding
+ * each transaction's rows until its commit and pausing the replication connection while too much
+ * is queued. Decoding is zongji's with our patches (`prepareTableMap`, `installRowReader`), and
+ * the events every transaction repeats are read straight from the packets (`decodeFrequentEvents`).
+ *
+ * @module
+ */
 import ZongJi, {
   type AnyBinlogEvent,
   type DeleteRowsEvent,
@@ -6,65 +14,32 @@ import ZongJi, {
   type WriteRowsEvent,
 } from "@vlasky/zongji";
 import type { Config } from "../config/config.ts";
-import type { ZongJiColumnSchema } from "../convert/types.ts";
-import {
-  type CatalogLookup,
-  installRowReader,
-  type KeyLookup,
-  prepareTableMap,
-  type RowKind,
-  type TableMapEventLike,
-  type ZongJiLike,
-  type ZongJiTableMapEntry,
-} from "./zongji/zongji.ts";
-import { FatalError, UserError } from "../config/errors.ts";
+import { FatalError } from "../config/errors.ts";
 import type { BinlogPosition } from "../offsets/position.ts";
-import { isConnectionLoss, sourceOptions } from "./mysql.ts";
+import type { Logger } from "../util/log.ts";
+import { describeBinlogError } from "./binlog_errors.ts";
+import { sourceOptions } from "./mysql.ts";
+import type { EventTable, RowsChange, SourceTransaction } from "./transaction.ts";
+import { checkZongJiFields, logMissingInternal, type MissingInternal } from "./zongji/internals.ts";
 import { decodeFrequentEvents, type PacketEventSink } from "./zongji/packet_events.ts";
-
-/** A row image keyed by column name, values as the decoder produced them. */
-export type Row = Record<string, unknown>;
-
-/** The table a row event belongs to, with the column layout in force when it was written. */
-export interface EventTable {
-  schema: string;
-  table: string;
-  columns: readonly ZongJiColumnSchema[];
-}
-
-/** The rows of one row event. */
-export type RowsChange =
-  | { kind: "insert"; table: EventTable; rows: Row[] }
-  | { kind: "update"; table: EventTable; rows: { before: Row; after: Row }[] }
-  | { kind: "delete"; table: EventTable; rows: Row[] };
-
-/** A committed unit of the binlog: a transaction, or a standalone statement such as DDL. */
-export interface SourceTransaction {
-  changes: RowsChange[];
-  rowCount: number;
-  /** Size of its row events in the binlog, a measure of the memory it holds. */
-  bytes: number;
-  /** Where reading resumes after this unit. */
-  position: BinlogPosition;
-  /** When the source wrote it (ms since epoch). */
-  timestamp: number;
-  gtid?: string;
-  /** The statement of a standalone (non-transactional) query event, e.g. DDL. */
-  statement?: { schema: string; sql: string };
-  /**
-   * A piece of a transaction too large to hold whole; more pieces follow and the last one (without
-   * this flag) carries the commit position. `position` of a piece is not a resume point.
-   */
-  partial?: boolean;
-  /** The transaction ended in ROLLBACK (logged because it touched non-transactional tables). */
-  rolledBack?: boolean;
-}
+import { installRowReader } from "./zongji/row_event_patch.ts";
+import type {
+  CatalogLookup,
+  KeyLookup,
+  RowKind,
+  TableMapEventLike,
+  ZongJiLike,
+  ZongJiTableMapEntry,
+} from "./zongji/shapes.ts";
+import { prepareTableMap } from "./zongji/table_map_reuse.ts";
 
 export interface ReaderOptions {
   /** Queued binlog bytes above which the replication connection is paused. */
   highWaterBytes?: number;
   /** Read the frequent events straight from the packets (`decodeFrequentEvents`); default true. */
   decodePackets?: boolean;
+  /** Where a zongji internal the decoding relies on but does not find is reported, once each. */
+  log?: Pick<Logger, "warn">;
 }
 
 /** What a unit ending at an event takes from it. */
@@ -103,6 +78,8 @@ const HEARTBEAT_SECONDS = 1;
 const PIECE_BYTES = 4 << 20;
 /** No event nor heartbeat for this long means the connection is dead (e.g. network loss without RST). */
 const STALL_MS = 15_000;
+const NO_CONNECTION_COST = "no heartbeats (a quiet source is taken for a lost connection after " +
+  `${STALL_MS / 1000} s) and no pausing of a stream that runs ahead (memory is unbounded)`;
 
 /**
  * Reads the binlog as a replica and hands out committed units in order.
@@ -132,6 +109,7 @@ export class BinlogReader {
   #stopped = false;
   #watchdog: ReturnType<typeof setInterval> | undefined;
   #decodePackets: boolean;
+  #reportMissing: MissingInternal;
   /** Time of the newest event seen, including heartbeats (ms since epoch). */
   lastEventAt = 0;
   /** Events read straight from the packets rather than by zongji (see `decodeFrequentEvents`). */
@@ -146,6 +124,8 @@ export class BinlogReader {
     this.#highWater = options.highWaterBytes ?? DEFAULT_HIGH_WATER_BYTES;
     this.#decodePackets = options.decodePackets ?? true;
     this.#zongji = new ZongJi(sourceOptions(config));
+    this.#reportMissing = logMissingInternal(options.log);
+    checkZongJiFields(this.#zongji, this.#reportMissing);
     this.#zongji.on("binlog", (event) => {
       try {
         this.#onEvent(event);
@@ -164,7 +144,9 @@ export class BinlogReader {
       this.#zongji.once("error", onError);
       this.#zongji.once("ready", () => {
         this.#zongji.off("error", onError);
-        if (this.#decodePackets) decodeFrequentEvents(this.#zongji, this.#packetEvents);
+        if (this.#decodePackets) {
+          decodeFrequentEvents(this.#zongji, this.#packetEvents, this.#reportMissing);
+        }
         this.lastEventAt = Date.now();
         this.#watchdog = setInterval(() => this.#checkAlive(), 1000);
         resolve();
@@ -176,6 +158,7 @@ export class BinlogReader {
         includeEvents: EVENTS,
         includeSchema: tables,
       });
+      if (!this.#zongji.connection) this.#reportMissing("ZongJi.connection", NO_CONNECTION_COST);
       // Queued on the replication connection ahead of zongji's own set-up, so before the dump
       // request: the server then sends heartbeats whenever it has nothing else to send.
       const nanoseconds = HEARTBEAT_SECONDS * 1e9;
@@ -280,7 +263,7 @@ export class BinlogReader {
         // before images (which only identify rows) decoded no further than their keys.
         const zongji = this.#zongji as unknown as ZongJiLike;
         const tableMap = event as unknown as TableMapEventLike;
-        prepareTableMap(zongji, tableMap, this.catalog, this.keyColumns);
+        prepareTableMap(zongji, tableMap, this.catalog, this.keyColumns, this.#reportMissing);
         return;
       }
       case "gtid":
@@ -307,7 +290,7 @@ export class BinlogReader {
   }
 
   #addRowsEvent(kind: RowKind, event: WriteRowsEvent | UpdateRowsEvent | DeleteRowsEvent) {
-    installRowReader(event, kind);
+    installRowReader(event, kind, this.#reportMissing);
     const entry = event.tableMap[(event as unknown as { tableId: number }).tableId];
     if (entry) this.#addRows(kind, entry, event.rows, event.size, event);
   }
@@ -378,7 +361,7 @@ export class BinlogReader {
     event: EventEnd,
     extra: Pick<SourceTransaction, "statement" | "partial" | "rolledBack">,
   ): SourceTransaction {
-    const file = this.#zongji.options.filename ?? this.#file;
+    const file = this.#zongji.options?.filename ?? this.#file;
     const unit: SourceTransaction = {
       changes: this.#open,
       rowCount: this.#openRows,
@@ -422,32 +405,4 @@ function eventTable(entry: ZongJiTableMapEntry): EventTable {
     eventTables.set(entry, table);
   }
   return table;
-}
-
-/** Explains the replication errors a DBA can act on. */
-function describeBinlogError(err: unknown, config: Config): Error {
-  const e = err as { errno?: number; code?: string; message?: string };
-  const message = e.message ?? String(err);
-  if (
-    e.errno === 1236 ||
-    /binlog|binary log/i.test(message) && /purged|not find|could not find/i.test(message)
-  ) {
-    return new FatalError(
-      `the source cannot serve the saved binlog position (${message.split("\n")[0]}); ` +
-        `the file was probably purged: load the tables again (mysql-gp-sync snapshot) and set a current position with "pos set"`,
-    );
-  }
-  if (e.code === "ER_SPECIFIC_ACCESS_DENIED_ERROR" || e.errno === 1227) {
-    return new UserError(
-      `the MySQL user "${config.mysqlUser}" lacks replication privileges: ` +
-        `GRANT REPLICATION SLAVE, REPLICATION CLIENT, SELECT ON *.* TO '${config.mysqlUser}'`,
-      1,
-    );
-  }
-  if (isConnectionLoss(err)) {
-    return new Error(
-      `lost the connection to MySQL at ${config.mysqlHost}:${config.mysqlPort}: ${message}`,
-    );
-  }
-  return err instanceof Error ? err : new Error(message);
 }

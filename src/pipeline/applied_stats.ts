@@ -1,0 +1,34 @@
+/**
+ * Counts an applied batch into the sync's stats (per table, per kind, position and lag) and logs it
+ * at debug level.
+ *
+ * @module
+ */
+import type { SyncStats } from "../observe/stats.ts";
+import { formatPosition } from "../offsets/position.ts";
+import type { Logger } from "../util/log.ts";
+import type { Batch } from "./batch.ts";
+
+/** Records `batch` (its position set) as applied, in `applyMs` milliseconds. */
+export function recordApplied(stats: SyncStats, log: Logger, batch: Batch, applyMs = 0): void {
+  for (const table of batch.tables.values()) {
+    const name = table.plan.sourceName;
+    stats.perTable.set(name, (stats.perTable.get(name) ?? 0) + table.size);
+    const ops = stats.perTableOps.get(name) ?? { insert: 0, update: 0, delete: 0 };
+    ops.insert += table.ops.insert;
+    ops.update += table.ops.update;
+    ops.delete += table.ops.delete;
+    stats.perTableOps.set(name, ops);
+  }
+  stats.appliedPosition = batch.position;
+  stats.appliedAt = Date.now();
+  stats.appliedSourceTime = batch.sourceTimestamp;
+  stats.rowsApplied += batch.changes;
+  stats.transactionsApplied += batch.transactions;
+  stats.batchesApplied++;
+  log.debug(
+    `applied ${batch.changes} row changes in ${batch.transactions} transactions up to ${
+      formatPosition(batch.position!)
+    } in ${Math.round(applyMs)} ms`,
+  );
+}
