@@ -4,10 +4,11 @@
  *
  * @module
  */
-import { fail, type Finding, type Level } from "../check/finding.ts";
+import { fail, type Finding, type Level, ok } from "../check/finding.ts";
 import { checkSource } from "../check/source.ts";
 import { checkTarget, startFinding } from "../check/target.ts";
 import { loadConfig } from "../config/config.ts";
+import { dataDirProblem } from "../util/data_dir.ts";
 import { errorMessage } from "../util/log.ts";
 import { readMasterInfo } from "../offsets/master_info.ts";
 import { buildRoutes } from "../tables/routes.ts";
@@ -24,7 +25,17 @@ export async function checkCommand(ctx: CommandContext): Promise<number> {
   const source = await checkSource(config);
   const routes = [...buildRoutes(source.tables, config.rules).values()];
   const target = await checkTarget(config, routes);
-  const findings = [...source.findings, ...target.findings];
+  const dataDir = await dataDirProblem(config.dataDir);
+  const findings = [
+    ...source.findings,
+    ...target.findings,
+    dataDir
+      ? fail(
+        "data_dir",
+        `${dataDir}; set data_dir in ${config.file} to a folder this user can write`,
+      )
+      : ok("data_dir", `data_dir ${config.dataDir} is writable`),
+  ];
   let masterInfo = null;
   try {
     masterInfo = await readMasterInfo(config.dataDir);

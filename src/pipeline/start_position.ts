@@ -3,9 +3,11 @@
  *
  * @module
  */
-import type { Logger } from "../util/log.ts";
+import { FatalError, UserError } from "../config/errors.ts";
+import { errorMessage, type Logger } from "../util/log.ts";
 import { readMasterInfo } from "../offsets/master_info.ts";
-import { type BinlogPosition, formatPosition } from "../offsets/position.ts";
+import { type BinlogPosition, formatPosition, positionProblem } from "../offsets/position.ts";
+import { positionOnSourceProblem } from "../source/position_check.ts";
 import type { SourceConnection } from "../source/mysql.ts";
 import type { PositionStore } from "../sink/position_store.ts";
 import type { Sql } from "../sink/postgres.ts";
@@ -35,9 +37,13 @@ export async function startPosition(
           }; using the latter. To move the position use "pos set".`,
       );
     }
-    return { file: stored.file, pos: stored.pos };
+    const problem = positionProblem(stored.file, stored.pos);
+    if (problem) {
+      throw new UserError(`${store.table} (sync_id ${store.syncId}): ${problem}; use "pos set"`);
+    }
+    return await servable({ file: stored.file, pos: stored.pos }, store.table, source, log);
   }
-  if (masterInfo) return masterInfo;
+  if (masterInfo) return await servable(masterInfo, "master.info", source, log);
   const [rows] = await source.query("SHOW BINARY LOGS");
   const logs = rows as { Log_name: string }[];
   if (logs.length === 0) throw new Error("the source has no binary logs; is log_bin enabled?");
@@ -46,4 +52,31 @@ export async function startPosition(
     `no saved position: starting at the oldest binlog on the server, ${formatPosition(oldest)}`,
   );
   return oldest;
+}
+
+/**
+ * `position` if the source can serve it; otherwise a FatalError that says why (purged, never
+ * there, past the end, inside an event), since each calls for something else and retrying cannot
+ * help. A check that cannot run (a privilege MySQL wants for SHOW BINLOG EVENTS) is left to the
+ * replication connection.
+ */
+async function servable(
+  position: BinlogPosition,
+  from: string,
+  source: SourceConnection,
+  log: Logger,
+): Promise<BinlogPosition> {
+  const problem = await positionOnSourceProblem(source, position).catch((err) => {
+    log.debug(`could not check ${formatPosition(position)} on the source: ${errorMessage(err)}`);
+    return null;
+  });
+  if (problem) {
+    throw new FatalError(
+      `the source cannot serve the saved binlog position ${
+        formatPosition(position)
+      } (from ${from}): ` +
+        problem,
+    );
+  }
+  return position;
 }

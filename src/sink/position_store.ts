@@ -24,7 +24,7 @@ export interface StoredPosition extends BinlogPosition {
 export class PositionStore {
   readonly table: string;
 
-  constructor(schema: string, private readonly syncId: string) {
+  constructor(schema: string, readonly syncId: string) {
     this.table = qualified(schema, POSITION_TABLE);
   }
 

@@ -32,7 +32,8 @@ export async function positionOnSourceProblem(
       binlogIndex(position.file) < binlogIndex(files[0].name);
     return purged
       ? `${position.file} was purged from the source (${held}); load the tables again ` +
-        `(mysql-gp-sync snapshot), which also sets a current position`
+        `(mysql-gp-sync snapshot, which also sets a current position), or set a position it has ` +
+        `with "pos set" if the changes in between do not matter`
       : `the source never had a binlog file ${position.file} (${held}); set a position it has ` +
         `with "pos set"`;
   }

@@ -4,6 +4,8 @@
  *
  * @module
  */
+import { UserError } from "../config/errors.ts";
+
 /** Severity of a log line; lines below the logger's level are dropped. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
@@ -22,11 +24,18 @@ export class Logger {
   }
 
   /** Starts appending to `path` as well (the seed's `sync.log`). */
+  /** Appends to `path` from now on; a folder or file that cannot be written is a UserError. */
   async openFile(path: string): Promise<void> {
     this.close();
     const dir = path.slice(0, path.lastIndexOf("/"));
-    if (dir !== "") await Deno.mkdir(dir, { recursive: true });
-    this.#file = await Deno.open(path, { append: true, create: true });
+    try {
+      if (dir !== "") await Deno.mkdir(dir, { recursive: true });
+      this.#file = await Deno.open(path, { append: true, create: true });
+    } catch (err) {
+      throw new UserError(
+        `cannot write ${path} (${(err as Error).message}); set data_dir to a writable folder`,
+      );
+    }
   }
 
   setLevel(level: LogLevel): void {

@@ -173,3 +173,26 @@ Deno.test("wrong passwords and missing tables are named; pos set/show; SIGTERM e
   const log = await Deno.readTextFile(`${config.dataDir}/sync.log`);
   assertMatch(log, /\[INFO\] SIGTERM received/);
 });
+
+Deno.test("an unusable data_dir: check fails on it, run stops with one line", async () => {
+  await using fixture = await startFixture();
+  await fixture.my.query("CREATE DATABASE s; CREATE TABLE s.t (id INT PRIMARY KEY)");
+  await fixture.pg.unsafe("CREATE TABLE public.t (id int PRIMARY KEY)");
+  await fixture.writeConfig(`[[source]]\nschema = "s"\ntables = ["t"]\n`);
+  // A file where the folder should be: nothing can be created below it.
+  const blocker = `${fixture.dir}/not-a-folder`;
+  await Deno.writeTextFile(blocker, "");
+  const text = await Deno.readTextFile(fixture.configFile);
+  await Deno.writeTextFile(
+    fixture.configFile,
+    text.replace('data_dir = "./var"', `data_dir = "${blocker}/var"`),
+  );
+
+  const check = await runCli(["check", "-c", fixture.configFile]);
+  assertEquals(check.code, 1, check.stdout);
+  assertMatch(check.stdout, /FAIL data_dir .*not-a-folder\/var is not a writable folder/);
+
+  const run = await runCli(["run", "-c", fixture.configFile]);
+  assertEquals(run.code, 2, run.stderr);
+  assertOneLineError(run.stderr, /cannot write .*not-a-folder\/var\/sync\.log .*set data_dir/);
+});

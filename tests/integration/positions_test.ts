@@ -72,3 +72,53 @@ async function binlogEventStarts(
   const [rows] = await my.query(`SHOW BINLOG EVENTS IN '${file}'`) as [{ Pos: number }[]];
   return rows.map((row) => Number(row.Pos));
 }
+
+Deno.test("run names what is wrong with a stored position instead of calling it purged", async () => {
+  await using fixture = await startFixture();
+  await fixture.my.query(
+    "CREATE DATABASE s; CREATE TABLE s.t (id INT PRIMARY KEY); INSERT INTO s.t VALUES (1), (2)",
+  );
+  await fixture.pg.unsafe("CREATE TABLE public.t (id int PRIMARY KEY)");
+  const config = await fixture.writeConfig(`[[source]]\nschema = "s"\ntables = ["t"]\n`);
+  const head = await fixture.masterStatus();
+  const inside = (await binlogEventStarts(fixture.my, head.file))[2] + 1;
+  const run = () => runCli(["run", "-c", config.file]);
+  const storePosition = async (file: string, pos: number) => {
+    await fixture.pg.unsafe(
+      `CREATE TABLE IF NOT EXISTS public.mysql_gp_sync_position (sync_id text PRIMARY KEY,
+         bin_name text NOT NULL, bin_pos bigint NOT NULL, gtid text,
+         updated_at timestamptz NOT NULL DEFAULT now());
+       DELETE FROM public.mysql_gp_sync_position;`,
+    );
+    await fixture.pg`INSERT INTO public.mysql_gp_sync_position (sync_id, bin_name, bin_pos)
+                     VALUES (${config.syncId}, ${file}, ${pos})`;
+  };
+
+  await Deno.mkdir(fixture.dataDir, { recursive: true });
+  await Deno.writeTextFile(
+    `${fixture.dataDir}/master.info`,
+    'bin_name = "mysql-bin.000042"\nbin_pos = 4\n',
+  );
+  let result = await run();
+  assertEquals(result.code, 1, result.stderr);
+  assertMatch(
+    result.stderr,
+    /\(from master\.info\): the source never had a binlog file mysql-bin\.000042/,
+  );
+
+  await storePosition(head.file, inside);
+  result = await run();
+  assertEquals(result.code, 1, result.stderr);
+  assertMatch(
+    result.stderr,
+    new RegExp(`position ${head.file}:${inside} .*is not where an event starts`),
+  );
+
+  await storePosition(head.file, 999999999999);
+  result = await run();
+  assertEquals(result.code, 2, result.stderr);
+  assertMatch(
+    result.stderr,
+    /mysql_gp_sync_position" \(sync_id 1001\): 999999999999 is not a binlog offset/,
+  );
+});
