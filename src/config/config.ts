@@ -110,7 +110,35 @@ export function parseConfig(
     }
     throw err;
   }
-  return new Reader(doc, file).config(env);
+  return new Reader(withSeedSpellings(doc, file), file).config(env);
+}
+
+/**
+ * The Go tool's own code (branch go-mysql-postgresql-multdatasource) reads `my_addr`, `my_user`,
+ * `my_pass` and `my_charset` where the seed's document writes `mysql_*`; a DBA's file may use
+ * either spelling of each, not both.
+ */
+const GO_TOOL_SPELLINGS: Readonly<Record<string, string>> = {
+  my_addr: "mysql_addr",
+  my_user: "mysql_user",
+  my_pass: "mysql_pass",
+  my_charset: "mysql_charset",
+};
+
+/** `doc` with the Go tool's spellings under the seed's names; ConfigError when both are given. */
+function withSeedSpellings(doc: Table, file: string): Table {
+  const result = { ...doc };
+  for (const [goKey, seedKey] of Object.entries(GO_TOOL_SPELLINGS)) {
+    if (!(goKey in doc)) continue;
+    if (seedKey in doc) {
+      throw new ConfigError(
+        `${file}: both ${seedKey} and ${goKey} are set; they are two spellings of one key, keep one`,
+      );
+    }
+    result[seedKey] = doc[goKey];
+    delete result[goKey];
+  }
+  return result;
 }
 
 const KNOWN_KEYS = new Set([

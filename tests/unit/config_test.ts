@@ -153,3 +153,19 @@ Deno.test("the annotated sample config in the repository loads", async () => {
   assertEquals(config.sources, [{ schema: "advanced", tables: ["t_user"] }]);
   assertEquals(config.concurrentSize, 1);
 });
+
+Deno.test("the Go tool's my_* spellings load; both spellings of one key are an error", () => {
+  const goSpelling = SEED.replace('mysql_addr = "127.0.0.1:3306"', 'my_addr = "10.0.0.5:3307"')
+    .replace('mysql_user = "root"', 'my_user = "repl"')
+    .replace('mysql_pass = "123456"', 'my_pass = "secret"')
+    .replace('mysql_charset = "utf8"', 'my_charset = "gbk"');
+  const config = parseConfig(goSpelling, FILE);
+  assertEquals(
+    [config.mysqlHost, config.mysqlPort, config.mysqlUser, config.mysqlPass, config.mysqlCharset],
+    ["10.0.0.5", 3307, "repl", "secret", "gbk"],
+  );
+  assertEquals(
+    failure(`my_user = "repl"\n${SEED}`),
+    `${FILE}: both mysql_user and my_user are set; they are two spellings of one key, keep one`,
+  );
+});
