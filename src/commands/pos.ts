@@ -5,7 +5,8 @@
  * @module
  */
 import { UserError } from "../config/errors.ts";
-import { readMasterInfo, writeMasterInfo } from "../offsets/master_info.ts";
+import { readMasterInfoFile, writeMasterInfo } from "../offsets/master_info.ts";
+import { chooseStart } from "../offsets/start_choice.ts";
 import { type BinlogPosition, formatPosition, positionProblem } from "../offsets/position.ts";
 import { connectSource, type SourceConnection } from "../source/mysql.ts";
 import { positionOnSourceProblem } from "../source/position_check.ts";
@@ -15,29 +16,38 @@ import { PositionStore } from "../sink/position_store.ts";
 import { connectTarget } from "../sink/postgres.ts";
 import { type CommandContext, openConfig } from "./context.ts";
 
-/** `pos show` prints the applied position; `pos set FILE POS` moves it (master.info and PostgreSQL). */
+/**
+ * `pos show` prints the position the next run starts from and why; `pos set FILE POS` moves it
+ * (master.info and PostgreSQL).
+ */
 export async function posCommand(ctx: CommandContext): Promise<number> {
   const [action, ...rest] = ctx.args;
   const { config } = await openConfig(ctx);
   const store = new PositionStore(config.positionSchema, config.syncId);
   if (action === "show") {
-    const masterInfo = await readMasterInfo(config.dataDir);
+    const masterInfo = await readMasterInfoFile(config.dataDir);
     const sql = await connectTarget(config).catch(() => null);
     const stored = sql ? await store.read(sql).finally(() => sql.end()) : undefined;
-    const position = stored ?? masterInfo;
+    const choice = chooseStart(stored ?? null, masterInfo, store.table);
+    const why = stored === undefined
+      ? `${choice.why}; PostgreSQL could not be reached, so a position saved there is not known`
+      : choice.why;
+    const position = choice.position;
     if (ctx.json) {
       ctx.out(JSON.stringify({
         bin_name: position?.file ?? null,
         bin_pos: position?.pos ?? null,
-        source: stored ? "postgresql" : masterInfo ? "master.info" : null,
-        master_info: masterInfo,
+        source: position ? choice.from : null,
+        why,
+        master_info: masterInfo?.position ?? null,
+        master_info_edited_by_hand: masterInfo?.editedByHand ?? null,
       }));
     } else if (!position) {
       ctx.out("no position saved: run starts at the oldest binlog on the server");
     } else {
       ctx.out(`bin_name = ${JSON.stringify(position.file)}`);
       ctx.out(`bin_pos = ${position.pos}`);
-      if (stored === undefined) ctx.out("# from master.info; PostgreSQL could not be reached");
+      ctx.out(`# the next run starts here: ${why}`);
     }
     return 0;
   }

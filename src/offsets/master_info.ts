@@ -1,20 +1,38 @@
 /**
  * `data_dir/master.info`, the seed's position file: reading the binlog position kept there
- * (refusing a malformed one with the fix) and writing it atomically in the seed's format.
+ * (refusing a malformed one with the fix), telling a person's edit from our own mirror, and
+ * writing it atomically in the seed's format.
  *
  * @module
  */
 import { parse, TomlError } from "smol-toml";
 import { UserError } from "../config/errors.ts";
-import { type BinlogPosition, positionProblem } from "./position.ts";
+import { type BinlogPosition, formatPosition, positionProblem } from "./position.ts";
 
 /** Path of the seed's position file inside data_dir. */
 export function masterInfoPath(dataDir: string): string {
   return `${dataDir}/master.info`;
 }
 
+/**
+ * A comment line above the seed's two keys naming the position this tool wrote: a file whose keys
+ * say something else (or that lacks the line) was written by a person.
+ */
+const WRITTEN_BY_US = /^# written by mysql-gp-sync: (\S+):(\d+)$/m;
+
+/** What `master.info` holds, and whether a person wrote it rather than this tool's mirror. */
+export interface MasterInfo {
+  position: BinlogPosition;
+  editedByHand: boolean;
+}
+
 /** Reads `master.info` (`bin_name = "..."`, `bin_pos = N`); null when the file does not exist. */
 export async function readMasterInfo(dataDir: string): Promise<BinlogPosition | null> {
+  return (await readMasterInfoFile(dataDir))?.position ?? null;
+}
+
+/** `readMasterInfo`, and whether the position was edited by hand since this tool wrote it. */
+export async function readMasterInfoFile(dataDir: string): Promise<MasterInfo | null> {
   const path = masterInfoPath(dataDir);
   let text: string;
   try {
@@ -42,7 +60,11 @@ export async function readMasterInfo(dataDir: string): Promise<BinlogPosition | 
   }
   const problem = positionProblem(file, pos);
   if (problem) throw new UserError(`${path}: ${problem}; fix it or use "pos set"`);
-  return { file, pos };
+  const written = WRITTEN_BY_US.exec(text);
+  return {
+    position: { file, pos },
+    editedByHand: written === null || written[1] !== file || Number(written[2]) !== pos,
+  };
 }
 
 /** Writes `master.info` in the seed's format, atomically (a crash leaves the old or the new file). */
@@ -50,7 +72,8 @@ export async function writeMasterInfo(dataDir: string, position: BinlogPosition)
   await Deno.mkdir(dataDir, { recursive: true });
   const path = masterInfoPath(dataDir);
   const temp = `${path}.tmp`;
-  const text = `bin_name = ${JSON.stringify(position.file)}\nbin_pos = ${position.pos}\n`;
+  const text = `# written by mysql-gp-sync: ${formatPosition(position)}\n` +
+    `bin_name = ${JSON.stringify(position.file)}\nbin_pos = ${position.pos}\n`;
   const file = await Deno.open(temp, { write: true, create: true, truncate: true });
   try {
     await file.write(new TextEncoder().encode(text));

@@ -5,7 +5,8 @@
  */
 import { FatalError, UserError } from "../config/errors.ts";
 import { errorMessage, type Logger } from "../util/log.ts";
-import { readMasterInfo } from "../offsets/master_info.ts";
+import { readMasterInfoFile } from "../offsets/master_info.ts";
+import { chooseStart } from "../offsets/start_choice.ts";
 import { type BinlogPosition, formatPosition, positionProblem } from "../offsets/position.ts";
 import { positionOnSourceProblem } from "../source/position_check.ts";
 import type { SourceConnection } from "../source/mysql.ts";
@@ -13,9 +14,9 @@ import type { PositionStore } from "../sink/position_store.ts";
 import type { Sql } from "../sink/postgres.ts";
 
 /**
- * Where `run` starts: the position stored in PostgreSQL (it commits with the data, so it is never
- * wrong), else `master.info` (the seed's way of setting a start), else the oldest binlog the server
- * still has (the seed's behaviour without master.info).
+ * Where `run` starts (`chooseStart`): the position stored in PostgreSQL, unless `master.info` was
+ * edited by hand since, else `master.info`, else the oldest binlog the server still has (the
+ * seed's behaviour without master.info).
  */
 export async function startPosition(
   dataDir: string,
@@ -25,25 +26,19 @@ export async function startPosition(
   log: Logger,
 ): Promise<BinlogPosition> {
   const stored = await store.read(sql);
-  const masterInfo = await readMasterInfo(dataDir);
   if (stored) {
-    if (masterInfo && formatPosition(masterInfo) !== formatPosition(stored)) {
-      log.warn(
-        `master.info says ${
-          formatPosition(masterInfo)
-        } but PostgreSQL (${store.table}) holds the applied ` +
-          `position ${
-            formatPosition(stored)
-          }; using the latter. To move the position use "pos set".`,
-      );
-    }
     const problem = positionProblem(stored.file, stored.pos);
     if (problem) {
       throw new UserError(`${store.table} (sync_id ${store.syncId}): ${problem}; use "pos set"`);
     }
-    return await servable({ file: stored.file, pos: stored.pos }, store.table, source, log);
   }
-  if (masterInfo) return await servable(masterInfo, "master.info", source, log);
+  const choice = chooseStart(stored, await readMasterInfoFile(dataDir), store.table);
+  if (choice.position) {
+    if (choice.from === "master.info" && stored) log.warn(`start moved: ${choice.why}`);
+    else log.info(`starting from ${formatPosition(choice.position)}: ${choice.why}`);
+    const from = choice.from === "postgresql" ? store.table : "master.info";
+    return await servable(choice.position, from, source, log);
+  }
   const [rows] = await source.query("SHOW BINARY LOGS");
   const logs = rows as { Log_name: string }[];
   if (logs.length === 0) throw new Error("the source has no binary logs; is log_bin enabled?");

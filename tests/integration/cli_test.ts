@@ -151,7 +151,11 @@ Deno.test("wrong passwords and missing tables are named; pos set/show; SIGTERM e
   assertEquals(result.code, 0, result.stderr);
   assertEquals(await readMasterInfo(config.dataDir), status);
   result = await runCli(["pos", "show", "-c", file]);
-  assertEquals(result.stdout, `bin_name = "${status.file}"\nbin_pos = ${status.pos}\n`);
+  assertEquals(
+    result.stdout,
+    `bin_name = "${status.file}"\nbin_pos = ${status.pos}\n` +
+      `# the next run starts here: the applied position saved in "public"."mysql_gp_sync_position"\n`,
+  );
 
   // A real `run` process: applies a change, then SIGTERM makes it save and exit 0 promptly.
   await fixture.pg.unsafe("CREATE TABLE public.t (id int PRIMARY KEY, v varchar(10))");

@@ -121,9 +121,15 @@ for (const writers of [1, 4]) {
     } finally {
       await sync.stop();
     }
-    // The seed's position file now holds the applied position, in the seed's format.
+    // The seed's position file now holds the applied position, in the seed's format (with a
+    // comment line that tells our mirror from a person's edit).
     const text = await Deno.readTextFile(`${config.dataDir}/master.info`);
-    assert(/^bin_name = "mysql-bin\.\d{6}"\nbin_pos = \d+\n$/.test(text), text);
+    assert(
+      /^# written by mysql-gp-sync: \S+\nbin_name = "mysql-bin\.\d{6}"\nbin_pos = \d+\n$/.test(
+        text,
+      ),
+      text,
+    );
     assertEquals(await readMasterInfo(config.dataDir), await fixture.masterStatus());
     const log = await Deno.readTextFile(`${config.dataDir}/sync.log`);
     assert(log.includes("[INFO] streaming from"), log);
