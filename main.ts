@@ -10,11 +10,12 @@ import { DEFAULT_CONFIG_FILE } from "./src/config/config.ts";
 import { UserError } from "./src/config/errors.ts";
 import type { CommandContext } from "./src/commands/context.ts";
 import { checkCommand } from "./src/commands/check.ts";
+import { ddlCommand } from "./src/commands/ddl.ts";
 import { INIT_OPTIONS, initCommand } from "./src/commands/init.ts";
 import { posCommand } from "./src/commands/pos.ts";
 import { RUN_OPTIONS, runCommand } from "./src/commands/run.ts";
 import { SNAPSHOT_OPTIONS, snapshotCommand } from "./src/commands/snapshot.ts";
-import { statusCommand } from "./src/commands/status.ts";
+import { STATUS_OPTIONS, statusCommand } from "./src/commands/status.ts";
 import { VERIFY_OPTIONS, verifyCommand } from "./src/commands/verify.ts";
 import { errorMessage } from "./src/util/log.ts";
 
@@ -24,9 +25,14 @@ commands:
   init [flags]        write a commented config for a source and its tables (flags below)
   check               verify every prerequisite of run, one line each with the fix
   run [--quiet]       follow the binlog and apply every change to PostgreSQL
-  status              position, lag and rates of the sync (running or not)
-  pos show            print the applied binlog position
-  pos set FILE POS    set the position to start from (master.info and PostgreSQL)
+  status [--watch]    position, lag and rates of the sync (running or not); --watch refreshes
+                      them until Ctrl-C (every --interval SECONDS, default 2)
+  pos show            print the position the next run starts from, and why
+  pos set FILE POS    set the position to start from (master.info and PostgreSQL);
+  pos set GTID_STATE  ... or a GTID state (e.g. 0-1-1234, or uuid:1-500 on MySQL)
+  ddl skip FILE:POS   mark the DDL statement the sync stopped at handled, once the target is
+                      changed by hand: the sync passes it and reads its tables' definitions
+                      again from the MySQL catalog
   snapshot [flags]    load the followed tables from the running source and set the position
                       run continues from (stop run first)
   verify [flags]      compare every followed table with its target, row by row; exit 1 if
@@ -43,9 +49,10 @@ init flags (written into the config; the output refuses to overwrite without --f
   --schema NAME (repeatable; default all)  --pg-schema NAME  --server-id N  --data-dir DIR
   -o, --output FILE (default: the --config file; - for stdout)  --force
 
-snapshot flags:
+snapshot flags (run again after an interruption, it continues where it stopped):
   --truncate (empty target tables that hold rows; otherwise they are refused)
-  --tables SCHEMA.TABLE,...  --chunk-rows N (default 10000)
+  --tables SCHEMA.TABLE,...  --chunk-rows N (rows per checkpointed chunk; default 100000)
+  --progress-seconds S (between progress lines when stderr is not a terminal; default 5)
 
 verify flags:
   --repair  --tables SCHEMA.TABLE,...  --chunk-rows N (default 10000)
@@ -56,6 +63,7 @@ type Command = (ctx: CommandContext) => Promise<number>;
 const COMMANDS: Record<string, Command> = {
   run: runCommand,
   pos: posCommand,
+  ddl: ddlCommand,
   check: checkCommand,
   init: initCommand,
   status: statusCommand,
@@ -79,6 +87,7 @@ const COMMAND_OPTIONS: Record<string, ParseArgsOptionsConfig> = {
   init: INIT_OPTIONS,
   snapshot: SNAPSHOT_OPTIONS,
   verify: VERIFY_OPTIONS,
+  status: STATUS_OPTIONS,
 };
 
 /** Runs the CLI and returns the exit code: 0 ok, 1 a problem found, 2 a usage or config error. */

@@ -5,8 +5,9 @@
  * measures, in one run:
  * 1. the COPY ceiling: six-column rows COPYed straight into a PostgreSQL table;
  * 2. end-to-end throughput: the source writes a whole workload first (inserts, updates, deletes;
- *    multi-row statements and single-row autocommit statements) with the sync stopped, then the
- *    sync (in-process `replicate`) starts at the position before it and is timed until it has
+ *    multi-row statements and single-row autocommit statements; multi-row ones again into a table
+ *    without a key, whose rows the sync matches by their whole value) with the sync stopped, then
+ *    the sync (in-process `replicate`) starts at the position before it and is timed until it has
  *    applied up to the source's `SHOW MASTER STATUS`;
  * 3. lag: the source writes a steady rate paced by the wall clock while the sync (a child process,
  *    `main.ts run`) follows; each transaction's delay from its commit to its rows being visible in
@@ -297,6 +298,11 @@ class Bench {
         this.report.throughput.push(result);
       }
     }
+    if (options.only.has("keyless")) {
+      for (const kind of ["insert", "update", "delete"] as const) {
+        this.report.throughput.push(await this.throughput(kind, false, true));
+      }
+    }
     if (options.only.has("lag") || options.only.has("memory")) {
       await this.#phase("live", () => this.live());
     }
@@ -367,9 +373,9 @@ class Bench {
     return await this.fixture.writeConfig(lines.join("\n"));
   }
 
-  async #createTables(table: string): Promise<void> {
-    await this.fixture.my.query(mysqlTable(table));
-    await this.pg.unsafe(pgTable(table));
+  async #createTables(table: string, keyless = false): Promise<void> {
+    await this.fixture.my.query(mysqlTable(table, keyless));
+    await this.pg.unsafe(pgTable(table, keyless));
   }
 
   async #dropTables(table: string): Promise<void> {
@@ -458,15 +464,20 @@ class Bench {
     }
   }
 
-  async throughput(kind: Kind, single: boolean): Promise<ThroughputResult> {
+  /**
+   * One workload of `kind`; `keyless`: into a table without a key, whose rows the sync matches by
+   * their whole value.
+   */
+  async throughput(kind: Kind, single: boolean, keyless = false): Promise<ThroughputResult> {
     const { options, fixture } = this;
-    const table = `t_${kind}_${single ? "single" : "batch"}`;
-    const name = `${kind}s, ${
+    const table = `t_${kind}_${keyless ? "keyless" : single ? "single" : "batch"}`;
+    const name = `${keyless ? "keyless " : ""}${kind}s, ${
       single ? "single-row autocommit" : `${options.stmtRows}-row statements`
     }`;
     const result: ThroughputResult = {
       kind,
       single,
+      keyless,
       stmtRows: options.stmtRows,
       rows: options.rows,
       seconds: null,
@@ -482,7 +493,7 @@ class Bench {
       error: null,
     };
     try {
-      await this.#createTables(table);
+      await this.#createTables(table, keyless);
       if (kind !== "insert") {
         // The rows to change exist on both sides before the measured workload starts.
         for (let from = 1; from <= options.rows; from += 5000) {

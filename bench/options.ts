@@ -7,7 +7,7 @@
 import { parseArgs } from "node:util";
 
 /** The phases, in the order they run. */
-export const PHASES = ["copy", "batch", "single", "lag", "memory"] as const;
+export const PHASES = ["copy", "batch", "single", "keyless", "lag", "memory"] as const;
 export type Phase = typeof PHASES[number];
 
 export interface BenchOptions {

@@ -5,18 +5,23 @@
  * @module
  */
 
-/** Source (MariaDB) table definition for `bench.<name>`. */
-export function mysqlTable(name: string): string {
+/**
+ * Source (MariaDB) table definition for `bench.<name>`; `keyless`: without a key, so the sync
+ * matches its rows by their whole value (the source then finds rows by a secondary index).
+ */
+export function mysqlTable(name: string, keyless = false): string {
   return `CREATE TABLE bench.${name} (
-    id INT PRIMARY KEY, n BIGINT NOT NULL, s VARCHAR(64) NOT NULL, d DECIMAL(12,2) NOT NULL,
-    ts DATETIME(6) NOT NULL, txt TEXT) ENGINE=InnoDB`;
+    id INT ${keyless ? "NOT NULL" : "PRIMARY KEY"}, n BIGINT NOT NULL, s VARCHAR(64) NOT NULL,
+    d DECIMAL(12,2) NOT NULL, ts DATETIME(6) NOT NULL, txt TEXT${
+    keyless ? ", INDEX (id)" : ""
+  }) ENGINE=InnoDB`;
 }
 
-/** Target (PostgreSQL) table definition for `public.<name>`. */
-export function pgTable(name: string): string {
+/** Target (PostgreSQL) table definition for `public.<name>`; `keyless`: without a key. */
+export function pgTable(name: string, keyless = false): string {
   return `CREATE TABLE public.${name} (
-    id integer PRIMARY KEY, n bigint NOT NULL, s varchar(64) NOT NULL, d numeric(12,2) NOT NULL,
-    ts timestamp(6) NOT NULL, txt text)`;
+    id integer${keyless ? "" : " PRIMARY KEY"}, n bigint NOT NULL, s varchar(64) NOT NULL,
+    d numeric(12,2) NOT NULL, ts timestamp(6) NOT NULL, txt text)`;
 }
 
 export const COLUMNS = ["id", "n", "s", "d", "ts", "txt"];

@@ -69,3 +69,36 @@ if ! have_mariadb || ! have_postgres; then
   have_postgres || { echo "error: PostgreSQL initdb / postgres still not found" >&2; exit 1; }
 fi
 
+# --- promtool -----------------------------------------------------------------------------------
+# tests/unit/alert_rules_test.ts checks deploy/prometheus/ with promtool. Debian ships promtool only
+# inside the prometheus server package, whose installation would also set up and start a Prometheus
+# service; so the package is only downloaded, and promtool alone is taken out of it into the
+# git-ignored .tools/ (a static binary: nothing else is needed).
+PROMTOOL="${PROMTOOL:-$(command -v promtool || true)}"
+if [[ -z $PROMTOOL ]]; then
+  PROMTOOL="$repo/.tools/promtool/promtool"
+  if [[ ! -x $PROMTOOL ]]; then
+    log "extracting promtool from Debian's prometheus package into .tools/promtool"
+    promtool_tmp="$(mktemp -d)"
+    # As root, apt would hand the download to its own unprivileged user, who cannot write here.
+    download_prometheus() {
+      (cd "$promtool_tmp" && apt-get download -q -o APT::Sandbox::User=root prometheus >&2)
+    }
+    if ! download_prometheus; then
+      # An old or empty package list (a fresh machine): refresh it once and try again.
+      apt_sudo=()
+      [[ "$(id -u)" == 0 ]] || apt_sudo=(sudo)
+      "${apt_sudo[@]}" apt-get update >&2 && download_prometheus || {
+        echo "error: cannot download Debian's prometheus package (for promtool)" >&2
+        exit 1
+      }
+    fi
+    dpkg-deb --fsys-tarfile "$promtool_tmp"/prometheus_*.deb |
+      tar -x -C "$promtool_tmp" ./usr/bin/promtool
+    mkdir -p "$(dirname "$PROMTOOL")"
+    mv "$promtool_tmp/usr/bin/promtool" "$PROMTOOL"
+    rm -rf "$promtool_tmp"
+  fi
+fi
+export PROMTOOL
+log "$("$PROMTOOL" --version 2>&1 | head -n1)"

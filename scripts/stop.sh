@@ -4,7 +4,8 @@
 #
 #   stop.sh [CONFIG]
 #
-# SIGTERM lets the sync finish the batch in hand and save its position; after STOP_TIMEOUT
+# SIGTERM lets the sync finish the batch in hand and save its position; should PostgreSQL not
+# answer, the sync gives that batch up after 20 s and exits 1 by itself. After STOP_TIMEOUT
 # seconds (default 60) it is killed, which is safe too: the position commits with the data, so
 # the next start resumes exactly there. Exit 0 when it is stopped (or was not running).
 set -euo pipefail

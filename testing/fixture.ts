@@ -24,13 +24,22 @@ export interface Fixture extends AsyncDisposable {
   dir: string;
   configFile: string;
   dataDir: string;
-  /** Writes the config file: the connection keys plus `body` (sources, rules, extras). */
-  writeConfig(body: string): Promise<Config>;
+  /**
+   * Writes the config file: the connection keys plus `body` (sources, rules, extras). `via`
+   * replaces the servers' addresses (a proxy in between, say).
+   */
+  writeConfig(body: string, via?: ConfigAddresses): Promise<Config>;
   /** Replaces `my` and `pg` with fresh connections (after a server restart). */
   reconnect(): Promise<void>;
   /** Current binlog file and position of the source (`SHOW MASTER STATUS`). */
   masterStatus(): Promise<{ file: string; pos: number }>;
   dispose(): Promise<void>;
+}
+
+/** Addresses a config reaches the servers at, when not their own. */
+export interface ConfigAddresses {
+  mysql?: { host: string; port: number };
+  pg?: { host: string; port: number };
 }
 
 export interface FixtureOptions {
@@ -43,7 +52,7 @@ export async function startFixture(options: FixtureOptions = {}): Promise<Fixtur
     startMariaDB({ args: options.mariadbArgs }),
     startPostgres(),
   ]);
-  const my = await connectMy(mariadb);
+  const my = await connectMysql(mariadb);
   const pg = connectPg(pgServer);
   const dir = await Deno.makeTempDir({ prefix: "mgs-fixture-" });
   const configFile = `${dir}/mysql-gp-sync.toml`;
@@ -56,15 +65,17 @@ export async function startFixture(options: FixtureOptions = {}): Promise<Fixtur
     dir,
     configFile,
     dataDir,
-    async writeConfig(body: string) {
+    async writeConfig(body: string, via: ConfigAddresses = {}) {
+      const mysqlAt = via.mysql ?? mariadb;
+      const pgAt = via.pg ?? pgServer;
       await Deno.writeTextFile(
         configFile,
-        `mysql_addr = "${mariadb.host}:${mariadb.port}"
+        `mysql_addr = "${mysqlAt.host}:${mysqlAt.port}"
 mysql_user = "${mariadb.user}"
 mysql_pass = "${mariadb.password}"
 mysql_charset = "utf8mb4"
-pg_host = "${pgServer.host}"
-pg_port = ${pgServer.port}
+pg_host = "${pgAt.host}"
+pg_port = ${pgAt.port}
 pg_user = "${pgServer.user}"
 pg_pass = "${pgServer.password}"
 pg_dbname = "${pgServer.database}"
@@ -79,7 +90,7 @@ ${body}
     async reconnect() {
       await fixture.my.end().catch(() => {});
       await fixture.pg.end({ timeout: 1 }).catch(() => {});
-      fixture.my = await connectMy(mariadb);
+      fixture.my = await connectMysql(mariadb);
       fixture.pg = connectPg(pgServer);
     },
     async masterStatus() {
@@ -101,7 +112,8 @@ ${body}
   return fixture;
 }
 
-async function connectMy(server: MariaDBServer): Promise<mysql.Connection> {
+/** A root connection to `server` like the fixture's `my` (UTC, big numbers and dates as strings). */
+export async function connectMysql(server: MariaDBServer): Promise<mysql.Connection> {
   const my = await mysql.createConnection({
     host: server.host,
     port: server.port,

@@ -74,9 +74,12 @@ async function inspect(config: Config, connection: SourceConnection): Promise<So
   findings.push(serverIdFinding(config.serverId, server, await listReplicas(connection)));
 
   const found = await resolveSourceTables(connection, config.sources);
+  // Which unique key identifies rows depends on the columns' nullability
+  await loadColumns(connection, found.tables);
   findings.push(...tableFindings(config, found, user));
-  const tables = found.tables.filter((t) => rowIdentity(t) !== null || !config.skipNoPkTable);
-  await loadColumns(connection, tables);
+  const tables = found.tables.filter((t) =>
+    rowIdentity(t).kind === "primary-key" || !config.skipNoPkTable
+  );
   findings.push(...prefixIndexFindings(await prefixParts(connection, tables)));
   findings.push(...charsetFindings(tables));
   return { findings, tables, binlog };

@@ -6,8 +6,8 @@
  */
 import type { Config } from "../config/config.ts";
 import { charsetSupport } from "../convert/charset.ts";
-import { rowIdentity } from "../tables/row_identity.ts";
-import { tableKey } from "../tables/routes.ts";
+import { describeIdentity, type RowIdentity, rowIdentity } from "../tables/row_identity.ts";
+import { coveredBySources } from "../tables/followed.ts";
 import type { Replica } from "../source/binlog_status.ts";
 import type { SourceTable } from "../schema/table.ts";
 import { fail, type Finding, ok, warn } from "./finding.ts";
@@ -215,7 +215,28 @@ export function serverIdFinding(
   );
 }
 
-/** The followed tables: each exists, has a primary key (or is skipped), and rules match them. */
+/** How the rows of `name`, a table without a primary key, are matched, and what that costs. */
+function keylessFinding(name: string, identity: RowIdentity): Finding {
+  if (identity.kind === "unique-key") {
+    return ok(
+      "tables",
+      `${name} has no primary key: its rows are matched by its ${describeIdentity(identity)}`,
+    );
+  }
+  return warn(
+    "tables",
+    `${name} has neither a primary key nor a NOT NULL unique key: its rows are matched by their ` +
+      "whole value (identical rows as copies), and every batch that updates or deletes some reads " +
+      "the whole PostgreSQL table; add a primary key if you can, or set skip_no_pk_table = true " +
+      "to leave it out",
+  );
+}
+
+/**
+ * The followed tables (columns loaded): each exists (or is followed once created), how its rows
+ * are matched (or that it is skipped without a primary key), and rules match tables [[source]]
+ * covers.
+ */
 export function tableFindings(
   config: Config,
   found: { tables: readonly SourceTable[]; missing: readonly string[] },
@@ -224,10 +245,10 @@ export function tableFindings(
   const findings: Finding[] = [];
   for (const name of found.missing) {
     const schema = name.slice(0, name.indexOf("."));
-    findings.push(fail(
+    findings.push(warn(
       "tables",
-      `${name} (in [[source]]) does not exist in MySQL, or ${user} cannot see it ` +
-        `(GRANT SELECT ON \`${schema}\`.* TO ${user})`,
+      `${name} (in [[source]]) does not exist in MySQL yet, or ${user} cannot see it ` +
+        `(GRANT SELECT ON \`${schema}\`.* TO ${user}): run follows it from its CREATE TABLE`,
     ));
   }
   for (const source of config.sources) {
@@ -236,29 +257,25 @@ export function tableFindings(
     ) {
       findings.push(warn(
         "tables",
-        `[[source]] schema "${source.schema}" with tables = ["*"] matches no table`,
+        `[[source]] schema "${source.schema}" with tables = ["*"] matches no table yet ` +
+          "(tables created there are followed from their CREATE TABLE)",
       ));
     }
   }
   let keyed = 0;
   for (const table of found.tables) {
     const name = `${table.schema}.${table.table}`;
-    if (rowIdentity(table) !== null) keyed++;
+    const identity = rowIdentity(table);
+    if (identity.kind === "primary-key") keyed++;
     else if (config.skipNoPkTable) {
       findings.push(
         warn("tables", `${name} has no primary key: skipped (skip_no_pk_table = true)`),
       );
-    } else {
-      findings.push(fail(
-        "tables",
-        `${name} has no primary key, so its rows cannot be matched: add one ` +
-          "(ALTER TABLE ... ADD PRIMARY KEY (...)), or set skip_no_pk_table = true to leave it out",
-      ));
-    }
+    } else findings.push(keylessFinding(name, identity));
   }
-  const followed = new Set(found.tables.map((t) => tableKey(t.schema, t.table)));
   for (const rule of config.rules) {
-    if (!followed.has(tableKey(rule.schema, rule.table))) {
+    // A rule may wait for a table that [[source]] covers and that is created later.
+    if (!coveredBySources(config.sources, rule.schema, rule.table)) {
       findings.push(warn(
         "rules",
         `[[rule]] for ${rule.schema}.${rule.table} matches no table named in [[source]]; add the ` +
@@ -266,7 +283,7 @@ export function tableFindings(
       ));
     }
   }
-  if (found.missing.length === 0 && keyed === found.tables.length && keyed > 0) {
+  if (keyed === found.tables.length && keyed > 0) {
     findings.unshift(
       ok("tables", `${keyed} source table(s) found, each with a primary key`),
     );

@@ -11,14 +11,17 @@ import { charsetSupport } from "../convert/charset.ts";
 import { incompatibility } from "../convert/compatibility.ts";
 import { pgTypeFor } from "../convert/pg_type.ts";
 import type { SourceColumn } from "../convert/types.ts";
+import type { SourceTable } from "../schema/table.ts";
 import { errorMessage } from "../util/log.ts";
 import { formatPosition } from "../offsets/position.ts";
 import { rowIdentity } from "../tables/row_identity.ts";
 import type { TableRoute } from "../tables/routes.ts";
 import { PositionStore, type StoredPosition } from "../sink/position_store.ts";
+import { SchemaStore } from "../sink/schema_store.ts";
 import { connectTarget, type Sql } from "../sink/postgres.ts";
 import { describeTarget, keyIndexed, targetColumnFor, type TargetTable } from "../sink/target.ts";
 import { fail, type Finding, ok, warn } from "./finding.ts";
+import { historyFinding } from "./history.ts";
 
 /** What the target side of `check` found. */
 export interface TargetCheck {
@@ -40,6 +43,9 @@ export async function checkTarget(config: Config, routes: TableRoute[]): Promise
     const store = new PositionStore(config.positionSchema, config.syncId);
     findings.push(await positionTableFinding(config, sql, store));
     const stored = await store.read(sql).catch(() => undefined);
+    const schemas = new SchemaStore(config.positionSchema, config.syncId);
+    const followed = routes.map((route) => `${route.source.schema}.${route.source.table}`);
+    findings.push(historyFinding(await schemas.state(sql), followed, schemas.table, !!stored));
     for (const route of routes) findings.push(...await routeFindings(config, sql, route));
     return { findings, stored };
   } finally {
@@ -138,7 +144,7 @@ async function routeFindings(config: Config, sql: Sql, route: TableRoute): Promi
   }
   const columnProblems = columnFindings(route, target, rules);
   findings.push(...columnProblems);
-  const key = rowIdentity(source)?.columns ?? [];
+  const key = keyOf(source);
   const keyColumns = key.map((k) => targetColumnFor(target, k)?.name ?? k);
   let indexed = false;
   if (keyColumns.length > 0) {
@@ -154,11 +160,12 @@ async function routeFindings(config: Config, sql: Sql, route: TableRoute): Promi
     }
   }
   if (findings.length === 0) {
+    const matched = keyColumns.length > 0
+      ? `key (${keyColumns.join(", ")}) indexed`
+      : "rows matched by their whole value";
     findings.push(ok(
       "target_table",
-      `${label}: ${source.columns.length} column(s) compatible, key (${
-        keyColumns.join(", ")
-      }) indexed`,
+      `${label}: ${source.columns.length} column(s) compatible, ${matched}`,
     ));
   }
   return findings;
@@ -228,9 +235,15 @@ function typeFor(column: SourceColumn): string {
 /** A CREATE TABLE for the route with the default type mapping, as the fix for a missing table. */
 function createTableSql(route: TableRoute): string {
   const columns = route.source.columns.map((c) => `${quoteIdent(c.name)} ${typeFor(c)}`);
-  const key = rowIdentity(route.source)?.columns ?? [];
+  const key = keyOf(route.source);
   if (key.length > 0) columns.push(`PRIMARY KEY (${key.map(quoteIdent).join(", ")})`);
   return `CREATE TABLE ${qualified(route.pgSchema, route.pgTable)} (${columns.join(", ")})`;
+}
+
+/** The columns of the key that identifies the table's rows; none when its whole row does. */
+function keyOf(source: SourceTable): string[] {
+  const identity = rowIdentity(source);
+  return identity.kind === "whole-row" ? [] : identity.columns;
 }
 
 async function columnRules(sql: Sql, route: TableRoute): Promise<ColumnRules[]> {

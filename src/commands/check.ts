@@ -5,6 +5,7 @@
  * @module
  */
 import { fail, type Finding, type Level, ok } from "../check/finding.ts";
+import { checkGtids } from "../check/gtid.ts";
 import { checkSource } from "../check/source.ts";
 import { checkTarget, startFinding } from "../check/target.ts";
 import { loadConfig } from "../config/config.ts";
@@ -47,8 +48,14 @@ export async function checkCommand(ctx: CommandContext): Promise<number> {
     : masterInfo
     ? { position: masterInfo, from: "master.info" }
     : null;
+  // GTID mode of the source and the other members; the resume point when it is by GTID.
+  const gtids = await checkGtids(
+    config,
+    target.stored === undefined ? undefined : target.stored?.gtidState ?? null,
+  );
+  findings.push(...gtids.findings);
   // Unknown when PostgreSQL could not be read: its saved position would take precedence.
-  if (target.stored !== undefined) {
+  if (target.stored !== undefined && !gtids.resumesByGtid) {
     const finding = startFinding(start, source.binlog);
     if (finding) findings.push(finding);
   }

@@ -26,6 +26,6 @@ export async function openConfig(
 ): Promise<{ config: Config; log: Logger }> {
   const config = await loadConfig(ctx.configFile);
   const log = new Logger(config.logLevel);
-  if (options.logFile) await log.openFile(`${config.dataDir}/sync.log`);
+  if (options.logFile) await log.openFile(`${config.dataDir}/sync.log`, config);
   return { config, log };
 }

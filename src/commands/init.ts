@@ -202,8 +202,8 @@ async function listTables(
     }
     schemas.push({
       schema,
-      tables: own.filter((t) => rowIdentity(t) !== null).map((t) => t.table),
-      noKey: own.filter((t) => rowIdentity(t) === null).map((t) => t.table),
+      tables: own.filter((t) => rowIdentity(t).kind === "primary-key").map((t) => t.table),
+      noKey: own.filter((t) => rowIdentity(t).kind !== "primary-key").map((t) => t.table),
       pgSchema: pgSchema ?? schema,
     });
   }
@@ -271,6 +271,8 @@ export function renderConfig(s: InitSettings, schemas: InitSchema[]): string {
     `# sync_id = "${s.serverId}"           # names this sync in the position table (default: server_id)`,
     '# position_schema = "public" # schema of table mysql_gp_sync_position in PostgreSQL',
     '# log_level = "info"         # debug | info | warn | error',
+    '# log_max_size = "100MB"     # rotate sync.log at this size (0: never) ...',
+    "# log_max_files = 5          # ... keeping sync.log.1 to sync.log.5",
     '# status_addr = "127.0.0.1:9717"  # HTTP status (JSON) and /metrics (Prometheus) of a running sync; "off" disables',
     "",
     '# MySQL tables to follow; several [[source]] sections and tables are allowed; "*" means all tables.',
@@ -284,7 +286,9 @@ export function renderConfig(s: InitSettings, schemas: InitSchema[]): string {
     lines.push(`${section}tables = [`);
     for (const table of schema.tables) lines.push(`  ${tomlString(table)},`);
     for (const table of schema.noKey) {
-      lines.push(`#   ${tomlString(table)}, # no primary key: add one, or skip_no_pk_table = true`);
+      lines.push(
+        `#   ${tomlString(table)}, # no primary key: add one, or uncomment to match rows by value`,
+      );
     }
     lines.push(`${section}]`, "");
   }

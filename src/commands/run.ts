@@ -5,8 +5,9 @@
  * @module
  */
 import type { ParseArgsOptionsConfig } from "node:util";
-import { loadConfig } from "../config/config.ts";
+import { type Config, loadConfig } from "../config/config.ts";
 import { UserError } from "../config/errors.ts";
+import { lockDataDir } from "../util/data_dir_lock.ts";
 import { errorMessage, Logger } from "../util/log.ts";
 import { SyncMonitor } from "../observe/metrics.ts";
 import { SourceProbe } from "../observe/source_probe.ts";
@@ -15,7 +16,7 @@ import { serveStatus } from "../observe/status_server.ts";
 import { formatPosition } from "../offsets/position.ts";
 import { newStats } from "../observe/stats.ts";
 import { replicate } from "../pipeline/replicate.ts";
-import { sleep } from "../util/sleep.ts";
+import { settledWithin, sleep } from "../util/sleep.ts";
 import type { CommandContext } from "./context.ts";
 import { commandFlags } from "./flags.ts";
 
@@ -28,24 +29,44 @@ export const RUN_OPTIONS = {
 
 /** How often rates are sampled and statsd is fed. */
 const MONITOR_INTERVAL_MS = 1_000;
+/**
+ * After SIGTERM, the work in hand has this long to finish before the process gives up on it,
+ * well within the 60 s stop.sh waits before SIGKILL. Giving up is safe: the position commits
+ * with the data, so the next start resumes from the last committed batch.
+ */
+const STOP_GRACE_MS = 20_000;
+/** Closing the status server, statsd and the source probe waits this long at most. */
+const CLEANUP_WAIT_MS = 3_000;
 
 /** `run`: follow the binlog until SIGTERM/SIGINT, then finish the work in hand and exit 0. */
 export async function runCommand(ctx: CommandContext): Promise<number> {
   const values = commandFlags(ctx, RUN_OPTIONS);
   const config = await loadConfig(ctx.configFile);
   const log = new Logger(config.logLevel, { quiet: values.quiet });
-  await log.openFile(`${config.dataDir}/sync.log`);
+  await log.openFile(`${config.dataDir}/sync.log`, config);
+  // Before anything connects: a second run of this data_dir is refused even while PostgreSQL
+  // is down. Released when the process ends.
+  using _dataDirLock = await lockDataDir(config.dataDir).catch((err) => {
+    log.error(errorMessage(err));
+    log.close();
+    throw err;
+  });
   const controller = new AbortController();
+  let giveUp: (err: Error) => void = () => {};
+  const gaveUp = new Promise<never>((_, reject) => giveUp = reject);
+  let giveUpTimer: ReturnType<typeof setTimeout> | undefined;
   const stop = (name: string) => () => {
     if (controller.signal.aborted) return;
     log.info(`${name} received: finishing the work in hand`);
     controller.abort();
+    giveUpTimer = setTimeout(() => giveUp(stopTimedOut(name, config)), STOP_GRACE_MS);
   };
   const signals = [["SIGTERM", stop("SIGTERM")], ["SIGINT", stop("SIGINT")]] as const;
   for (const [signal, handler] of signals) Deno.addSignalListener(signal, handler);
   const stats = newStats();
   log.info(`mysql-gp-sync starting (config ${config.file}, data_dir ${config.dataDir})`);
-  const probe = new SourceProbe(config);
+  // Lag is measured on the server followed, which a failover changes.
+  const probe = new SourceProbe(config, undefined, () => stats.sourceServer);
   const monitor = new SyncMonitor(config, stats, probe);
   const server = serveStatus(config, () => monitor.report(), log);
   const statsd = config.statsdHost ? new StatsdPusher(config, log) : null;
@@ -54,7 +75,7 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
     if (statsd) statsd.push(await monitor.report());
   });
   try {
-    await replicate(config, log, controller.signal, stats);
+    await Promise.race([replicate(config, log, controller.signal, stats), gaveUp]);
     const at = stats.appliedPosition ? ` at ${formatPosition(stats.appliedPosition)}` : "";
     log.info(`stopped${at}; ${stats.rowsApplied} row changes applied in this run`);
     return 0;
@@ -63,14 +84,28 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
     log.error(err instanceof UserError ? err.message : `unexpected error: ${errorMessage(err)}`);
     throw err;
   } finally {
+    clearTimeout(giveUpTimer);
     controller.abort();
-    await monitoring;
-    await server?.shutdown();
-    await statsd?.close();
-    await probe.close();
+    const cleanup = (async () => {
+      await monitoring;
+      await server?.shutdown();
+      await statsd?.close();
+      await probe.close();
+    })();
+    await settledWithin(cleanup, CLEANUP_WAIT_MS);
     for (const [signal, handler] of signals) Deno.removeSignalListener(signal, handler);
     log.close();
   }
+}
+
+/** The one line of a stop that had to give up on the work in hand. */
+function stopTimedOut(signal: string, config: Config): UserError {
+  return new UserError(
+    `the work in hand did not finish within ${STOP_GRACE_MS / 1000}s of ${signal} ` +
+      `(PostgreSQL at ${config.pgHost}:${config.pgPort} not answering?); exiting without it: the ` +
+      `next start resumes from the position committed with the data`,
+    1,
+  );
 }
 
 /** Calls `task` every `ms` until `signal` aborts; one call at a time, failures ignored. */

@@ -29,6 +29,13 @@ export interface Config {
   file: string;
   mysqlHost: string;
   mysqlPort: number;
+  /**
+   * The other members of the source's replication group (`mysql_members`), tried in this order
+   * after `mysql_addr` when the followed server is gone; empty: `mysql_addr` only.
+   */
+  mysqlMembers: { host: string; port: number }[];
+  /** Follow only a primary (`read_only` and `super_read_only` off): switch when it is demoted. */
+  mysqlPrimaryOnly: boolean;
   mysqlUser: string;
   mysqlPass: string;
   mysqlCharset: string;
@@ -61,14 +68,34 @@ export interface Config {
   /** Schema of the position table in PostgreSQL. */
   positionSchema: string;
   logLevel: "debug" | "info" | "warn" | "error";
+  /** sync.log is rotated when a line would take it past this many bytes; 0: never. */
+  logMaxSize: number;
+  /** Rotated logs kept beside sync.log (sync.log.1 newest ... sync.log.N oldest). */
+  logMaxFiles: number;
   /** Where a running `run` serves status (JSON) and metrics (Prometheus); null when disabled. */
   statusAddr: { host: string; port: number } | null;
+  /** A column dropped on the source: dropped from the target too, or kept there (nullable). */
+  ddlDropColumn: "drop" | "keep";
+  /** A followed table dropped on the source: its target kept (a WARN), dropped, or the sync stops. */
+  ddlDropTable: "ignore" | "drop" | "stop";
+  /**
+   * Where a table's schema history starts when it has none, at a start position the binlog has
+   * moved past, on a source without FULL column metadata: "strict" refuses (load with `snapshot`),
+   * "catalog" trusts today's catalog there.
+   */
+  schemaHistorySeed: "strict" | "catalog";
 }
 
 /** Environment variables that, when set, replace the passwords in the file. */
 export const PASSWORD_ENV = { mysql: "MYSQL_GP_SYNC_MYSQL_PASS", pg: "MYSQL_GP_SYNC_PG_PASS" };
 
 export const DEFAULT_CONFIG_FILE = "mysql-gp-sync.toml";
+
+/** sync.log rotates at this size unless `log_max_size` says otherwise. */
+export const DEFAULT_LOG_MAX_SIZE = 100 * 1024 * 1024;
+
+/** Rotated logs kept unless `log_max_files` says otherwise. */
+export const DEFAULT_LOG_MAX_FILES = 5;
 
 /** Port of the status/metrics HTTP endpoint unless `status_addr` says otherwise. */
 export const DEFAULT_STATUS_PORT = 9717;
@@ -143,6 +170,8 @@ function withSeedSpellings(doc: Table, file: string): Table {
 
 const KNOWN_KEYS = new Set([
   "mysql_addr",
+  "mysql_members",
+  "mysql_primary_only",
   "mysql_user",
   "mysql_pass",
   "mysql_charset",
@@ -168,7 +197,12 @@ const KNOWN_KEYS = new Set([
   "sync_id",
   "position_schema",
   "log_level",
+  "log_max_size",
+  "log_max_files",
   "status_addr",
+  "ddl_drop_column",
+  "ddl_drop_table",
+  "schema_history_seed",
 ]);
 
 /** Keys the Go ancestor (go-mysql-elasticsearch) accepted that mean nothing here; tolerated silently. */
@@ -240,8 +274,35 @@ class Reader {
     return value as Table[];
   }
 
+  /** Bytes: an integer, or a string with a unit ("512kB", "100MB", "1GB"; powers of 1024). */
+  size(key: string, fallback: number): number {
+    const value = this.doc[key];
+    if (value === undefined) return fallback;
+    const n = typeof value === "bigint" ? Number(value) : value;
+    if (typeof n === "number" && Number.isSafeInteger(n) && n >= 0) return n;
+    const match = typeof value === "string" ? /^\s*(\d+)\s*([kMG]?)B?\s*$/i.exec(value) : null;
+    if (!match) {
+      this.fail(key, 'a size such as "100MB", "512kB" or a number of bytes (0: off)', value);
+    }
+    const unit = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[match[2].toLowerCase()]!;
+    return Number(match[1]) * unit;
+  }
+
   address(key: string, defaultPort: number, fallback?: string): { host: string; port: number } {
-    const addr = this.nonEmpty(this.doc, key, "", fallback);
+    return this.parseAddress(key, this.nonEmpty(this.doc, key, "", fallback), defaultPort);
+  }
+
+  /** An array of `"host:port"` strings; empty when the key is absent. */
+  addresses(key: string, defaultPort: number): { host: string; port: number }[] {
+    const value = this.doc[key];
+    if (value === undefined) return [];
+    if (!Array.isArray(value) || value.some((v) => typeof v !== "string" || v.trim() === "")) {
+      this.fail(key, `an array of "host:port" strings, e.g. ["10.0.0.2:${defaultPort}"]`, value);
+    }
+    return (value as string[]).map((addr) => this.parseAddress(key, addr, defaultPort));
+  }
+
+  parseAddress(key: string, addr: string, defaultPort: number): { host: string; port: number } {
     const match = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d+))?$/.exec(addr.trim());
     const port = match?.[3] === undefined ? defaultPort : Number(match[3]);
     if (!match || port < 1 || port > 65535) {
@@ -281,6 +342,8 @@ class Reader {
       file,
       mysqlHost: host,
       mysqlPort: port,
+      mysqlMembers: this.addresses("mysql_members", 3306),
+      mysqlPrimaryOnly: this.boolean("mysql_primary_only", false),
       mysqlUser: this.nonEmpty(doc, "mysql_user", ""),
       mysqlPass: env[PASSWORD_ENV.mysql] ?? this.string(doc, "mysql_pass", "", ""),
       mysqlCharset: this.nonEmpty(doc, "mysql_charset", "", "utf8mb4"),
@@ -306,9 +369,18 @@ class Reader {
       syncId: this.nonEmpty(doc, "sync_id", "", String(serverId)),
       positionSchema: this.nonEmpty(doc, "position_schema", "", "public"),
       logLevel: this.oneOf("log_level", ["debug", "info", "warn", "error"] as const, "info"),
+      logMaxSize: this.size("log_max_size", DEFAULT_LOG_MAX_SIZE),
+      logMaxFiles: this.integer("log_max_files", 0, 1000, DEFAULT_LOG_MAX_FILES),
       statusAddr: doc.status_addr === "off"
         ? null
         : this.address("status_addr", DEFAULT_STATUS_PORT, `127.0.0.1:${DEFAULT_STATUS_PORT}`),
+      ddlDropColumn: this.oneOf("ddl_drop_column", ["drop", "keep"] as const, "drop"),
+      ddlDropTable: this.oneOf("ddl_drop_table", ["ignore", "drop", "stop"] as const, "ignore"),
+      schemaHistorySeed: this.oneOf(
+        "schema_history_seed",
+        ["strict", "catalog"] as const,
+        "strict",
+      ),
     };
   }
 

@@ -114,3 +114,13 @@ export function describeTarget(type: string): TargetKind {
   }
   return { kind: "other", name: type };
 }
+
+/**
+ * Whether two values of a column of `type` are told apart by their text rather than by `=`: json
+ * has no equality operator, a geometry is best compared as its exact bytes (its text is its EWKB),
+ * and a type this module does not know may lack one. Text tells apart at least what `=` does.
+ */
+export function comparedAsText(type: string): boolean {
+  const kind = describeTarget(type).kind;
+  return kind === "json" || kind === "geometry" || kind === "other";
+}

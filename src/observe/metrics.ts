@@ -1,13 +1,13 @@
 /**
  * The numbers of a sync as users see them: one report shape for `status`, GET /status, GET /metrics
- * (Prometheus text) and statsd, built from a running sync's SyncStats or, when nothing runs, from
- * the position saved in PostgreSQL.
+ * (Prometheus text, prometheus.ts) and statsd, built from a running sync's SyncStats or, when
+ * nothing runs, from the position saved in PostgreSQL.
  *
  * @module
  */
 import type { Config } from "../config/config.ts";
 import type { BinlogPosition } from "../offsets/position.ts";
-import type { OpCounts, SyncStats } from "./stats.ts";
+import type { OpCounts, SyncStats, TableDdl } from "./stats.ts";
 import type { SourceProbe, SourceSnapshot } from "./source_probe.ts";
 
 /** A binlog position as the seed's master.info names its parts. */
@@ -26,6 +26,10 @@ export interface StatusReport {
   /** Where `applied_position` comes from. */
   position_from: "process" | "postgresql" | "master.info" | null;
   applied_position: ReportPosition | null;
+  /** GTID state of everything applied; null when not known. */
+  applied_gtid_state: string | null;
+  /** `host:port` of the server followed (the one `applied_position` is on). */
+  source_server: string | null;
   /** When the applied position was committed to PostgreSQL. */
   applied_at: string | null;
   /** Source commit time of the newest applied transaction (known only to a running sync). */
@@ -51,9 +55,27 @@ export interface StatusReport {
   tables: Record<string, number> | null;
   /** Source row changes applied per table in this run, by kind. */
   table_changes: Record<string, OpCounts> | null;
+  /** The last DDL statement applied to each source table (`schema.table`). */
+  ddl: Record<string, ReportDdl> | null;
   /** Connection losses the running sync recovered from. */
   reconnects: number | null;
+  /** The error the sync is retrying after; null once a batch has gone through since. */
   last_error: string | null;
+  /** When the newest error happened, recovered from or not (running sync only). */
+  last_error_at: string | null;
+  /** The newest error recovered from, and when a batch first went through after it. */
+  previous_error: string | null;
+  recovered_at: string | null;
+}
+
+/** The last DDL statement applied to a table, and what it did to the target. */
+export interface ReportDdl {
+  /** Where the statement ends. */
+  bin_name: string;
+  bin_pos: number;
+  statement: string;
+  outcome: string;
+  applied_at: string | null;
 }
 
 /** What a report is built from; the counters are absent when no sync process answered. */
@@ -64,12 +86,18 @@ export interface ReportInput {
   startedAt: number | null;
   positionFrom: StatusReport["position_from"];
   applied: BinlogPosition | null;
+  /** GTID state applied (text); absent or null when not known. */
+  appliedGtidState?: string | null;
+  /** Server followed; absent or null when not known. */
+  sourceServer?: string | null;
   appliedAt: number | null;
   appliedSourceTime: number | null;
   source: SourceSnapshot | null;
   rowsPerSecond: number | null;
   stats: SyncStats | null;
   lastError: string | null;
+  /** The last DDL per table as stored in PostgreSQL, when no sync process answered. */
+  ddl?: ReadonlyMap<string, TableDdl> | null;
 }
 
 /** Builds the report; `now` is a parameter so lag can be computed deterministically. */
@@ -88,6 +116,8 @@ export function buildReport(input: ReportInput, now = Date.now()): StatusReport 
     started_at: iso(input.startedAt),
     position_from: input.positionFrom,
     applied_position: reportPosition(input.applied),
+    applied_gtid_state: input.appliedGtidState ?? null,
+    source_server: input.sourceServer ?? null,
     applied_at: iso(input.appliedAt),
     applied_source_time: iso(input.appliedSourceTime),
     source_position: reportPosition(source?.head ?? null),
@@ -103,9 +133,26 @@ export function buildReport(input: ReportInput, now = Date.now()): StatusReport 
     values_altered: stats?.valuesAltered ?? null,
     tables: stats ? Object.fromEntries(stats.perTable) : null,
     table_changes: stats ? Object.fromEntries(stats.perTableOps) : null,
+    ddl: reportDdl(stats?.lastDdl ?? input.ddl ?? null),
     reconnects: stats?.reconnects ?? null,
     last_error: input.lastError,
+    last_error_at: iso(stats?.lastErrorAt ?? null),
+    previous_error: stats?.previousError ?? null,
+    recovered_at: iso(stats?.recoveredAt ?? null),
   };
+}
+
+function reportDdl(ddl: ReadonlyMap<string, TableDdl> | null): Record<string, ReportDdl> | null {
+  if (ddl === null) return null;
+  return Object.fromEntries(
+    [...ddl].map(([table, last]) => [table, {
+      bin_name: last.position.file,
+      bin_pos: last.position.pos,
+      statement: last.statement,
+      outcome: last.outcome,
+      applied_at: iso(last.appliedAt),
+    }]),
+  );
 }
 
 function reportPosition(position: BinlogPosition | null): ReportPosition | null {
@@ -171,6 +218,8 @@ export class SyncMonitor {
       startedAt: this.startedAt,
       positionFrom: applied ? "process" : null,
       applied,
+      appliedGtidState: stats.appliedGtids?.toString() ?? null,
+      sourceServer: stats.sourceServer,
       appliedAt: stats.appliedAt || null,
       appliedSourceTime: stats.appliedSourceTime || null,
       source,
@@ -179,98 +228,4 @@ export class SyncMonitor {
       lastError: stats.lastError,
     });
   }
-}
-
-/** Prometheus text exposition (format 0.0.4) of a report. */
-export function prometheusText(report: StatusReport): string {
-  const lines: string[] = [];
-  const metric = (
-    name: string,
-    type: "counter" | "gauge",
-    help: string,
-    samples: [labels: Record<string, string>, value: number | null][],
-  ) => {
-    const known = samples.filter(([, value]) => value !== null);
-    if (known.length === 0) return;
-    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-    for (const [labels, value] of known) lines.push(`${name}${labelText(labels)} ${value}`);
-  };
-  const sync = { sync_id: report.sync_id };
-  metric("mysql_gp_sync_up", "gauge", "1 while the sync process runs.", [[sync, 1]]);
-  metric("mysql_gp_sync_start_time_seconds", "gauge", "When the sync process started.", [
-    [sync, report.started_at === null ? null : Date.parse(report.started_at) / 1000],
-  ]);
-  metric(
-    "mysql_gp_sync_rows_applied_total",
-    "counter",
-    "Row changes applied to PostgreSQL by this process.",
-    [[sync, report.rows_applied]],
-  );
-  metric(
-    "mysql_gp_sync_table_rows_applied_total",
-    "counter",
-    "Rows applied per source table by this process.",
-    Object.entries(report.tables ?? {}).map(([table, rows]) => [{ ...sync, table }, rows]),
-  );
-  metric(
-    "mysql_gp_sync_table_changes_applied_total",
-    "counter",
-    "Source row changes applied per table and operation by this process.",
-    Object.entries(report.table_changes ?? {}).flatMap(([table, ops]) =>
-      (["insert", "update", "delete"] as const).map((op) =>
-        [{ ...sync, table, op }, ops[op]] as [Record<string, string>, number]
-      )
-    ),
-  );
-  metric(
-    "mysql_gp_sync_transactions_applied_total",
-    "counter",
-    "Source transactions applied.",
-    [[sync, report.transactions_applied]],
-  );
-  metric("mysql_gp_sync_batches_applied_total", "counter", "Batches committed to PostgreSQL.", [
-    [sync, report.batches_applied],
-  ]);
-  metric(
-    "mysql_gp_sync_values_altered_total",
-    "counter",
-    "Values changed to fit PostgreSQL (zero dates to NULL, NUL bytes removed).",
-    [[sync, report.values_altered]],
-  );
-  metric(
-    "mysql_gp_sync_reconnects_total",
-    "counter",
-    "Connection losses (either side) recovered from.",
-    [[sync, report.reconnects]],
-  );
-  metric("mysql_gp_sync_rows_per_second", "gauge", "Row changes applied per second, recently.", [
-    [sync, report.rows_per_second],
-  ]);
-  metric("mysql_gp_sync_lag_seconds", "gauge", "Seconds the applied position is behind.", [
-    [sync, report.lag_seconds],
-  ]);
-  metric("mysql_gp_sync_lag_bytes", "gauge", "Binlog bytes not yet applied.", [
-    [sync, report.lag_bytes],
-  ]);
-  const positions: [string, ReportPosition | null, string][] = [
-    ["applied", report.applied_position, "Binlog offset applied (file in label bin_name)."],
-    ["read", report.read_position, "Binlog offset read, possibly not yet applied."],
-    ["source", report.source_position, "Binlog offset the source writes next."],
-  ];
-  for (const [what, position, help] of positions) {
-    metric(`mysql_gp_sync_${what}_position`, "gauge", help, [
-      [{ ...sync, bin_name: position?.bin_name ?? "" }, position?.bin_pos ?? null],
-    ]);
-  }
-  metric("mysql_gp_sync_last_error", "gauge", "1 when the sync has hit an error in this run.", [
-    [sync, report.last_error === null ? 0 : 1],
-  ]);
-  return lines.join("\n") + "\n";
-}
-
-function labelText(labels: Record<string, string>): string {
-  const parts = Object.entries(labels).map(([key, value]) =>
-    `${key}="${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`
-  );
-  return parts.length === 0 ? "" : `{${parts.join(",")}}`;
 }

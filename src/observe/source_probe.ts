@@ -8,6 +8,7 @@ import type { Config } from "../config/config.ts";
 import { errorMessage } from "../util/log.ts";
 import type { BinlogPosition } from "../offsets/position.ts";
 import { type BinlogFile, binlogFiles, lagBytes, sourceHead } from "../source/binlog_status.ts";
+import { findMember, followingMember, memberName } from "../source/members.ts";
 import { connectSource, type SourceConnection } from "../source/mysql.ts";
 
 /** What the source said about its binlog, or why it could not be asked. */
@@ -29,9 +30,19 @@ const PROBE_TIMEOUT_MS = 3_000;
  */
 export class SourceProbe {
   #connection: Promise<SourceConnection> | null = null;
+  /** The member of the replication group `#connection` goes to (`host:port`). */
+  #connectedTo: string | null = null;
   #last: { at: number; key: string; value: Promise<SourceSnapshot> } | null = null;
 
-  constructor(private readonly config: Config, private readonly maxAgeMs = 1_000) {}
+  /**
+   * `server`: the member of the replication group to ask (`host:port`, the one followed), when
+   * known; `mysql_addr` otherwise.
+   */
+  constructor(
+    private readonly config: Config,
+    private readonly maxAgeMs = 1_000,
+    private readonly server: () => string | null = () => null,
+  ) {}
 
   /** The source's head and the lag of `applied` behind it. Never throws. */
   read(applied: BinlogPosition | null): Promise<SourceSnapshot> {
@@ -74,8 +85,13 @@ export class SourceProbe {
   }
 
   #connect(): Promise<SourceConnection> {
+    const member = findMember(this.config, this.server());
+    const server = member ? memberName(member) : null;
+    if (this.#connection && server !== this.#connectedTo) this.#drop();
     if (!this.#connection) {
-      const opening = connectSource(this.config).then((connection) => {
+      this.#connectedTo = server;
+      const config = member ? followingMember(this.config, member) : this.config;
+      const opening = connectSource(config).then((connection) => {
         // Without a listener a connection the server closes while idle would crash the process.
         connection.on("error", () => {
           if (this.#connection === opening) this.#connection = null;

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { GtidState } from "../offsets/gtid.ts";
 import type { BinlogPosition } from "../offsets/position.ts";
 
 /** Source row changes by kind. */
@@ -12,9 +13,24 @@ export interface OpCounts {
   delete: number;
 }
 
+/** The last DDL statement applied to a table. */
+export interface TableDdl {
+  /** Where reading resumed after it. */
+  position: BinlogPosition;
+  statement: string;
+  /** What was done on the target. */
+  outcome: string;
+  /** When it was applied (ms since epoch). */
+  appliedAt: number;
+}
+
 /** Counters a running sync keeps; read by logs and status. */
 export interface SyncStats {
   appliedPosition: BinlogPosition | null;
+  /** GTID state of everything applied; null when not known. */
+  appliedGtids: GtidState | null;
+  /** `host:port` of the server being followed (a member of the group after a failover). */
+  sourceServer: string | null;
   appliedAt: number;
   /** Source commit time of the newest applied transaction (ms since epoch). */
   appliedSourceTime: number;
@@ -24,7 +40,15 @@ export interface SyncStats {
   perTable: Map<string, number>;
   /** Source row changes applied per table (`schema.table`), by kind. */
   perTableOps: Map<string, OpCounts>;
+  /** The last DDL applied to each source table (`schema.table`), in this run or before. */
+  lastDdl: Map<string, TableDdl>;
+  /** The error the sync is retrying after; null once a batch has gone through since. */
   lastError: string | null;
+  /** When the newest error happened (ms since epoch; 0 if none): kept after recovery. */
+  lastErrorAt: number;
+  /** The newest error recovered from, and when a batch first went through after it. */
+  previousError: string | null;
+  recoveredAt: number;
   valuesAltered: number;
   /** Last time anything, a heartbeat included, came from the source (ms since epoch). */
   sourceAliveAt: number;
@@ -37,6 +61,8 @@ export interface SyncStats {
 export function newStats(): SyncStats {
   return {
     appliedPosition: null,
+    appliedGtids: null,
+    sourceServer: null,
     appliedAt: 0,
     appliedSourceTime: 0,
     rowsApplied: 0,
@@ -44,10 +70,29 @@ export function newStats(): SyncStats {
     batchesApplied: 0,
     perTable: new Map(),
     perTableOps: new Map(),
+    lastDdl: new Map(),
     lastError: null,
+    lastErrorAt: 0,
+    previousError: null,
+    recoveredAt: 0,
     valuesAltered: 0,
     sourceAliveAt: 0,
     readPosition: null,
     reconnects: 0,
   };
+}
+
+/** Records the error a session ended with (the sync retries after it). */
+export function noteError(stats: SyncStats, message: string, now = Date.now()): void {
+  stats.lastError = message;
+  stats.lastErrorAt = now;
+  stats.recoveredAt = 0;
+}
+
+/** A batch went through: an error being retried is over (it stays in `previousError`). */
+export function noteApplied(stats: SyncStats, now = Date.now()): void {
+  if (stats.lastError === null) return;
+  stats.previousError = stats.lastError;
+  stats.lastError = null;
+  stats.recoveredAt = now;
 }

@@ -6,7 +6,8 @@
  */
 import type { Config } from "../config/config.ts";
 import { errorMessage, type Logger } from "../util/log.ts";
-import { prometheusText, type StatusReport } from "./metrics.ts";
+import type { StatusReport } from "./metrics.ts";
+import { prometheusText } from "./prometheus.ts";
 
 /** `host:port` as a URL authority (IPv6 in brackets). */
 export function authority(addr: { host: string; port: number }): string {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { SyncStats } from "../observe/stats.ts";
+import { noteApplied, type SyncStats } from "../observe/stats.ts";
 import { formatPosition } from "../offsets/position.ts";
 import type { Logger } from "../util/log.ts";
 import type { Batch } from "./batch.ts";
@@ -26,6 +26,7 @@ export function recordApplied(stats: SyncStats, log: Logger, batch: Batch, apply
   stats.rowsApplied += batch.changes;
   stats.transactionsApplied += batch.transactions;
   stats.batchesApplied++;
+  noteApplied(stats);
   log.debug(
     `applied ${batch.changes} row changes in ${batch.transactions} transactions up to ${
       formatPosition(batch.position!)

@@ -1,12 +1,15 @@
 /**
- * Source transactions merged into batches: the final state of every touched key per table, with
- * the counts, bytes and position the flush policy and the position store need.
+ * Source transactions merged into batches: the final state of every touched key per table (the
+ * copies added or removed per distinct row, for a keyless table), with the counts, bytes and
+ * position the flush policy and the position store need.
  *
  * @module
  */
-import type { BinlogPosition } from "../offsets/position.ts";
+import { GtidTrail } from "../offsets/gtid_trail.ts";
+import { type BinlogPosition, comparePositions } from "../offsets/position.ts";
 import type { OpCounts } from "../observe/stats.ts";
 import type { Row, RowsChange, SourceTransaction } from "../source/transaction.ts";
+import { KeylessTableBatch } from "./keyless_batch.ts";
 import type { RowEncoder, TablePlan } from "./plan.ts";
 
 /**
@@ -66,6 +69,11 @@ export class TableBatch {
     return key.split(KEY_SEPARATOR);
   }
 
+  /** Keyed: no rows are counted (see `KeylessTableBatch`). */
+  get rowCounts(): null {
+    return null;
+  }
+
   /** Records the row image `after` as the final state of its key. */
   upsert(after: Row): void {
     const fields = this.encoder.encode(after);
@@ -103,18 +111,23 @@ export class TableBatch {
   }
 }
 
+/** One table's share of a batch, keyed or keyless. */
+export type TableShare = TableBatch | KeylessTableBatch;
+
 /**
  * Whole source transactions merged into the final state per (table, key).
  *
  * Applying a batch means: delete every touched key from the target, then insert the final row of
  * every key that still exists. That gives the same table state however often it is repeated, so
- * replaying a batch after a crash is harmless.
+ * replaying a batch after a crash is harmless. A keyless table's counts (`KeylessTableBatch`)
+ * are applied exactly once instead: its batches commit with their position, and a table loaded
+ * as of a later position than the run's start skips what it holds already (`TablePlan.rowsAsOf`).
  */
 export class Batch {
-  readonly tables = new Map<TablePlan, TableBatch>();
+  readonly tables = new Map<TablePlan, TableShare>();
   /** Row changes read from the binlog into this batch (before merging). */
   changes = 0;
-  /** Binlog bytes of the row events merged in. */
+  /** Estimated memory of the decoded rows merged in (`SourceTransaction.bytes`). */
   bytes = 0;
   transactions = 0;
   /** When the first transaction was added (ms since epoch, local clock). */
@@ -122,6 +135,10 @@ export class Batch {
   /** Where reading resumes once this batch is applied. */
   position: BinlogPosition | null = null;
   gtid: string | null = null;
+  /** The GTIDs of the transactions, for the GTID state stored with the position. */
+  readonly gtids = new GtidTrail();
+  /** GTID of the first transaction, for messages (`gtid` is the last one's). */
+  firstGtid: string | null = null;
   /** Source commit time of the last transaction (ms since epoch). */
   sourceTimestamp = 0;
 
@@ -145,20 +162,29 @@ export class Batch {
 
   /** Merges a committed transaction into the batch. */
   add(tx: SourceTransaction, planFor: (change: RowsChange) => TablePlan | undefined): void {
-    if (this.transactions === 0) this.startedAt = Date.now();
+    if (this.transactions === 0) {
+      this.startedAt = Date.now();
+      this.firstGtid = tx.gtid ?? null;
+    }
     this.transactions++;
     this.changes += tx.rowCount;
     this.bytes += tx.bytes;
     this.position = tx.position;
     this.gtid = tx.gtid ?? null;
+    if (tx.gtid !== undefined) this.gtids.note(tx.gtid);
     this.sourceTimestamp = tx.timestamp;
     for (const change of tx.changes) {
       const plan = planFor(change);
       if (!plan) continue;
+      // A table loaded as of a later position than the batch's already holds this change.
+      const loaded = plan.rowsAsOf;
+      if (loaded && comparePositions(tx.position, loaded) <= 0) continue;
       const encoder = plan.encoderFor(change.table.columns);
       let table = this.tables.get(plan);
       if (!table) {
-        table = new TableBatch(plan, encoder);
+        table = plan.wholeRow
+          ? new KeylessTableBatch(plan, encoder)
+          : new TableBatch(plan, encoder);
         this.tables.set(plan, table);
       }
       table.ops[change.kind] += change.rows.length;

@@ -12,10 +12,12 @@ import {
 } from "../convert/types.ts";
 import { UserError } from "../config/errors.ts";
 import { quoteIdent } from "../convert/ident.ts";
+import type { BinlogPosition } from "../offsets/position.ts";
 import type { Row } from "../source/transaction.ts";
 import type { TargetTable } from "../sink/target.ts";
 import { pairColumns } from "../tables/column_pairing.ts";
 import type { Route } from "../tables/routes.ts";
+import { keyNoun } from "../tables/row_identity.ts";
 
 /** Called when a value had to be changed to fit PostgreSQL (a zero date, a NUL byte). */
 export type LossReporter = (what: LossKind, table: string, column: string) => void;
@@ -39,6 +41,10 @@ export interface RowEncoder {
 
 /** Everything needed to move one source table's rows into its target table. */
 export class TablePlan {
+  /** Rows are identified by their whole value (the table has no key): batches count them. */
+  readonly wholeRow: boolean;
+  /** The target already holds every change up to here (see `Route.rowsAsOf`); null: none. */
+  readonly rowsAsOf: BinlogPosition | null;
   #encoders = new Map<string, RowEncoder>();
   #last: { columns: readonly ZongJiColumnSchema[]; encoder: RowEncoder } | null = null;
 
@@ -47,6 +53,8 @@ export class TablePlan {
     readonly target: TargetTable,
     private readonly onLoss: LossReporter,
   ) {
+    this.wholeRow = route.identity.kind === "whole-row";
+    this.rowsAsOf = route.rowsAsOf ?? null;
     // Check every column pair now, so an impossible one stops the sync at start (not retried)
     this.#build(route.source.columns, "");
   }
@@ -82,7 +90,9 @@ export class TablePlan {
       (what, column) => this.onLoss(what, this.sourceName, column),
       (column) =>
         new UserError(
-          `the binlog rows of ${this.sourceName} lack primary key column "${column}"; ` +
+          `the binlog rows of ${this.sourceName} lack ${
+            keyNoun(this.route.identity)
+          } column "${column}"; ` +
             `set binlog_row_image=FULL on the source`,
           1,
         ),
@@ -90,8 +100,10 @@ export class TablePlan {
     const { keyIndexes } = pairing;
     const names = pairing.sourceColumns.map((source) => source.name);
     const targetNames = pairing.targetColumns.map((target) => target.name);
+    // A whole row may hold NULLs: they compare as equal there
+    const keyed = !this.wholeRow;
     const encoders = pairing.encoders.map((encode, i) =>
-      keyIndexes.includes(i) ? this.#keyEncoder(encode, names[i]) : encode
+      keyed && keyIndexes.includes(i) ? this.#keyEncoder(encode, names[i]) : encode
     );
     const count = names.length;
     return {
@@ -128,8 +140,8 @@ export class TablePlan {
         // Binlog DATETIME values arrive as raw bytes; only zero or invalid dates end here.
         const shown = typeof value === "string" ? JSON.stringify(value) : "a zero or invalid date";
         throw new UserError(
-          `primary key column ${this.sourceName}.${column} holds ${shown}, which ` +
-            `PostgreSQL cannot store (it would become NULL); correct that row on the source`,
+          `${keyNoun(this.route.identity)} column ${this.sourceName}.${column} holds ${shown}, ` +
+            `which PostgreSQL cannot store (it would become NULL); correct that row on the source`,
           1,
         );
       }

@@ -1,10 +1,13 @@
 /**
  * What changed between two definitions of a table, as a list of plain changes: columns added,
- * dropped, moved, retyped or made (not) nullable, and primary or unique keys changed. Pure; the
- * ground for following a table's definition through the binlog's DDL.
+ * dropped, moved, retyped, put in another charset or made (not) nullable, and primary or unique keys
+ * changed. Pure; the ground for following a table's definition through the binlog's DDL. Types
+ * compare in a form both servers and both sources (catalog, DDL) share: MariaDB's `int(11)` is
+ * MySQL 8's `int`.
  *
  * @module
  */
+import { lowerTypeText } from "../convert/types.ts";
 
 /** What the diff compares of a table definition; a `SourceTable` is one. */
 export interface ComparedDefinition {
@@ -14,6 +17,17 @@ export interface ComparedDefinition {
   primaryKey: readonly string[];
   /** The columns of each unique key in key order, when known. */
   uniqueKeys?: readonly (readonly string[])[];
+  /** All indexes but the primary key, when known (as a `SourceTable` holds them); the unique
+   * ones count as unique keys when `uniqueKeys` is absent. */
+  indexes?: readonly ComparedIndex[];
+}
+
+/** What the diff reads of an index. */
+export interface ComparedIndex {
+  columns: readonly string[];
+  unique: boolean;
+  /** An expression among the key parts: the columns alone are not unique. */
+  functional?: boolean;
 }
 
 /** What the diff compares of a column. */
@@ -23,6 +37,8 @@ export interface ComparedColumn {
   columnType: string;
   /** Whether the column accepts NULL, when known. */
   nullable?: boolean;
+  /** Its character set (null: holds no text), when known. */
+  charset?: string | null;
 }
 
 /**
@@ -36,6 +52,7 @@ export type TableChange =
   | { kind: "column-moved"; column: string; from: number; to: number }
   | { kind: "column-type-changed"; column: string; from: string; to: string }
   | { kind: "column-nullability-changed"; column: string; nullable: boolean }
+  | { kind: "column-charset-changed"; column: string; from: string | null; to: string | null }
   | { kind: "primary-key-changed"; from: string[]; to: string[] }
   | { kind: "unique-key-dropped"; columns: string[] }
   | { kind: "unique-key-added"; columns: string[] };
@@ -43,8 +60,8 @@ export type TableChange =
 /**
  * The changes that turn `before` into `after`: drops in the old column order, then the changes of
  * each column in the new order, then the keys. Names are compared ignoring case, as MySQL compares
- * column names; changes name a kept column as `after` spells it. Nullability and unique keys are
- * compared only when both definitions know them. The fewest moves that explain the new order are
+ * column names; changes name a kept column as `after` spells it. Nullability, charsets and unique
+ * keys are compared only when both definitions know them. The fewest moves that explain the new order are
  * reported (the columns off a longest run kept in order).
  */
 export function diffTables(before: ComparedDefinition, after: ComparedDefinition): TableChange[] {
@@ -72,24 +89,7 @@ export function diffTables(before: ComparedDefinition, after: ComparedDefinition
     if (moved.has(index)) {
       changes.push({ kind: "column-moved", column: column.name, from, to: index });
     }
-    if (old.columnType !== column.columnType) {
-      changes.push({
-        kind: "column-type-changed",
-        column: column.name,
-        from: old.columnType,
-        to: column.columnType,
-      });
-    }
-    if (
-      old.nullable !== undefined && column.nullable !== undefined &&
-      old.nullable !== column.nullable
-    ) {
-      changes.push({
-        kind: "column-nullability-changed",
-        column: column.name,
-        nullable: column.nullable,
-      });
-    }
+    changes.push(...keptColumnChanges(old, column));
   });
   if (keyText(before.primaryKey) !== keyText(after.primaryKey)) {
     changes.push({
@@ -98,15 +98,17 @@ export function diffTables(before: ComparedDefinition, after: ComparedDefinition
       to: [...after.primaryKey],
     });
   }
-  if (before.uniqueKeys && after.uniqueKeys) {
-    const oldKeys = new Set(before.uniqueKeys.map(keyText));
-    const newKeys = new Set(after.uniqueKeys.map(keyText));
-    for (const key of before.uniqueKeys) {
+  const beforeKeys = uniqueKeysOf(before);
+  const afterKeys = uniqueKeysOf(after);
+  if (beforeKeys && afterKeys) {
+    const oldKeys = new Set(beforeKeys.map(keyText));
+    const newKeys = new Set(afterKeys.map(keyText));
+    for (const key of beforeKeys) {
       if (!newKeys.has(keyText(key))) {
         changes.push({ kind: "unique-key-dropped", columns: [...key] });
       }
     }
-    for (const key of after.uniqueKeys) {
+    for (const key of afterKeys) {
       if (!oldKeys.has(keyText(key))) changes.push({ kind: "unique-key-added", columns: [...key] });
     }
   }
@@ -149,6 +151,65 @@ function movedColumns(
     if (!inOrder.has(i)) moved.add(newIndex);
   });
   return moved;
+}
+
+/**
+ * The changes of a column kept under the same name: its type, nullability and charset (the last
+ * two when both sides know them).
+ */
+function keptColumnChanges(old: ComparedColumn, column: ComparedColumn): TableChange[] {
+  const changes: TableChange[] = [];
+  if (comparableColumnType(old.columnType) !== comparableColumnType(column.columnType)) {
+    changes.push({
+      kind: "column-type-changed",
+      column: column.name,
+      from: old.columnType,
+      to: column.columnType,
+    });
+  }
+  if (
+    old.nullable !== undefined && column.nullable !== undefined &&
+    old.nullable !== column.nullable
+  ) {
+    changes.push({
+      kind: "column-nullability-changed",
+      column: column.name,
+      nullable: column.nullable,
+    });
+  }
+  if (old.charset !== undefined && column.charset !== undefined && old.charset !== column.charset) {
+    changes.push({
+      kind: "column-charset-changed",
+      column: column.name,
+      from: old.charset,
+      to: column.charset,
+    });
+  }
+  return changes;
+}
+
+/** The unique keys of a definition, when known. */
+function uniqueKeysOf(definition: ComparedDefinition): readonly (readonly string[])[] | undefined {
+  return definition.uniqueKeys ??
+    definition.indexes?.filter((index) => index.unique && !index.functional)
+      .map((index) => index.columns);
+}
+
+/**
+ * A COLUMN_TYPE in the form both servers share: lower case outside quotes, integer display widths dropped (MySQL 8 drops
+ * them, MariaDB shows them) except for ZEROFILL and `tinyint(1)`, which MySQL 8 keeps too; `year`
+ * without MariaDB's `(4)`; MySQL 8's `geomcollection` as `geometrycollection`.
+ */
+export function comparableColumnType(columnType: string): string {
+  const type = lowerTypeText(columnType);
+  if (/\bzerofill\b/.test(type)) return type;
+  return type
+    .replace(
+      /^(tinyint|smallint|mediumint|int|bigint)\(\d+\)/,
+      (whole, name: string) => whole === "tinyint(1)" ? whole : name,
+    )
+    .replace(/^year\(4\)$/, "year")
+    .replace(/^geomcollection$/, "geometrycollection");
 }
 
 function folded(name: string): string {

@@ -10,7 +10,7 @@ import { quoteIdent } from "../convert/ident.ts";
 import { copyLines } from "./copy_in.ts";
 import type { TableChanges } from "./input.ts";
 import type { Queryable } from "./postgres.ts";
-import { refusedRows } from "./refused_rows.ts";
+import { refusedRows, rowKeyAt } from "./refused_rows.ts";
 import { duplicateKeysRefused } from "./target.ts";
 
 const UNIQUE_VIOLATION = "23505";
@@ -51,7 +51,7 @@ export async function copyDirect(
   await copyLines(tx, directCopy(table), rowLines(rows)).catch((err) => {
     throw (err as { code?: string }).code === UNIQUE_VIOLATION
       ? new KeysAlreadyStored(table)
-      : refusedRows(err, table);
+      : refusedRows(err, table, rowKeyAt(table, rows));
   });
 }
 

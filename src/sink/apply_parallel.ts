@@ -10,6 +10,7 @@ import { copyLines } from "./copy_in.ts";
 import type { TargetDialect } from "./dialect.ts";
 import type { FinalState, TableChanges } from "./input.ts";
 import type { Sql } from "./postgres.ts";
+import { refusedRows, stagedKeyAt } from "./refused_rows.ts";
 import { layoutId, stagedLines, stagingCopy, stagingLayout } from "./staging.ts";
 
 /** Where the parallel writers stage their parts: shared tables, since temp tables are per session. */
@@ -50,7 +51,11 @@ export class ParallelCopiers {
           // Leftovers of a batch whose merge failed would be merged twice; start empty.
           await tx.unsafe(this.dialect.clearSharedStaging(name));
           if (states.size > 0) {
-            await copyLines(tx, stagingCopy(name, table), stagedLines(table, states));
+            await copyLines(tx, stagingCopy(name, table), stagedLines(table, states)).catch(
+              (err) => {
+                throw refusedRows(err, table, stagedKeyAt(table, states));
+              },
+            );
           }
         }
       })

@@ -10,7 +10,7 @@ import { copyLines } from "./copy_in.ts";
 import { DELETED, type TargetDialect, tempStagingName } from "./dialect.ts";
 import type { TableChanges } from "./input.ts";
 import type { Queryable } from "./postgres.ts";
-import { layoutId, stagedLines, stagingCopy, stagingLayout } from "./staging.ts";
+import { countedLines, layoutId, stagedLines, stagingCopy, stagingLayout } from "./staging.ts";
 import { keyIndexed } from "./target.ts";
 
 /** The committing session's staging tables, one per (target, column list). */
@@ -20,14 +20,17 @@ export class SessionStaging {
   constructor(private readonly dialect: TargetDialect) {}
 
   /**
-   * COPYs `table`'s final states into its staging table, created on first use, and returns the
-   * table's name. `reused`: an earlier piece of the same transaction may have filled it.
+   * COPYs `table`'s final states (or counted rows) into its staging table, created on first use,
+   * and returns the table's name. `reused`: an earlier piece of the same transaction may have
+   * filled it.
    */
   async fill(tx: Queryable, table: TableChanges, reused: boolean): Promise<string> {
     const staging = await this.#stagingFor(tx, table);
     // Staging empties itself at commit; pieces of one transaction must clear it in between.
     if (reused) await tx.unsafe(`TRUNCATE ${staging}`);
-    await copyLines(tx, stagingCopy(staging, table), stagedLines(table, table.states));
+    const counted = table.rowCounts;
+    const lines = counted ? countedLines(counted) : stagedLines(table, table.states);
+    await copyLines(tx, stagingCopy(staging, table), lines);
     return staging;
   }
 

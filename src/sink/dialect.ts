@@ -1,8 +1,9 @@
 /**
  * The statements whose text differs between the targets: PostgreSQL, and Greenplum 6/7 (with
  * Cloudberry, its descendant). Both take the same merge, which needs neither `ON CONFLICT` nor
- * `MERGE` (Greenplum 6 has neither); they differ in how staging tables are made and in how a
- * table `snapshot` creates is spread over Greenplum's segments.
+ * `MERGE` (Greenplum 6 has neither); they differ in how staging tables are made, in how a
+ * table `snapshot` creates is spread over Greenplum's segments, and in the DDL replays Greenplum
+ * refuses because of that spread.
  *
  * @module
  */
@@ -12,6 +13,11 @@ import type { Queryable } from "./postgres.ts";
 /** Flag column of staging tables; its name cannot clash because staging holds only target columns. */
 export const DELETED = quoteIdent("__mysql_gp_sync_deleted");
 
+const DELETED_FLAG: ExtraColumn = { name: DELETED, type: "boolean" };
+
+/** Count column of a keyless table's staging: copies of the row to add (> 0) or remove (< 0). */
+export const COPIES = quoteIdent("__mysql_gp_sync_copies");
+
 /** What a staging table is made for. */
 export interface StagingLayout {
   /** `"schema"."table"` of the target. */
@@ -20,6 +26,8 @@ export interface StagingLayout {
   columns: readonly string[];
   /** Quoted names of every column of the target. */
   targetColumns: readonly string[];
+  /** The column after the target's: {@link DELETED} (boolean) when not given. */
+  flag?: ExtraColumn;
 }
 
 /** A table `snapshot` creates: plain names, types as PostgreSQL spells them. */
@@ -50,6 +58,48 @@ export interface TargetDialect {
   mergeSettings(indexed: boolean): string;
   /** `CREATE SCHEMA IF NOT EXISTS` and `CREATE TABLE`. */
   createTable(table: NewTable): string[];
+  /**
+   * System columns that locate one row of a table, `ctid` (on Greenplum a ctid is unique only
+   * within its segment, so with `gp_segment_id`).
+   */
+  readonly rowLocator: readonly string[];
+  /**
+   * Deletes from `target` the rows `located` lists: a query whose columns are named as
+   * {@link rowLocator}'s, over `target` itself, so the locations are current.
+   */
+  deleteLocated(target: string, located: string): string;
+  /**
+   * Creates the session's table `bare` (named {@link tempStagingName} afterwards) for rows that
+   * outlive a transaction, such as the keys verify has seen: typed like the target's
+   * `layout.columns`, then the `extra` columns; it keeps its rows across commits.
+   */
+  tempKeptTable(bare: string, layout: StagingLayout, extra: readonly ExtraColumn[]): string[];
+  /**
+   * The names of a table's distribution key columns in order, from a query taking the table's
+   * qualified name as $1 (`name` in each row); null when the target has no such thing.
+   */
+  readonly distributionKeyQuery: string | null;
+  /**
+   * Why `table` cannot take the primary key `key` (target column names), with the statements
+   * that make it possible; null when it can.
+   */
+  refusedPrimaryKey(table: string, target: KeyedTable, key: readonly string[]): string | null;
+  /** Why `column` of `table` cannot change to `type`, with the way round; null when it can. */
+  refusedRetype(table: string, target: KeyedTable, column: string, type: string): string | null;
+}
+
+/** What the refusals of a DDL replay look at. */
+export interface KeyedTable {
+  primaryKey: { constraint: string; columns: readonly string[] } | null;
+  distributionKey: readonly string[];
+}
+
+/** A column of a work table that the target does not have. */
+export interface ExtraColumn {
+  /** Quoted name. */
+  name: string;
+  /** Type as PostgreSQL spells it. */
+  type: string;
 }
 
 /** The qualified name of the session's staging table `bare`. */
@@ -79,6 +129,23 @@ export const POSTGRES: TargetDialect = {
   createTable(table) {
     return createTable(table, "");
   },
+  rowLocator: ["ctid"],
+  deleteLocated(target, located) {
+    // A TID scan fetches just those rows; a join by ctid would read the whole table again.
+    return `DELETE FROM ${target} WHERE ctid = ANY (ARRAY(${located}))`;
+  },
+  tempKeptTable(bare, layout, extra) {
+    const columns = [...layout.columns, ...extra.map((c) => `NULL::${c.type} AS ${c.name}`)];
+    return [
+      `DROP TABLE IF EXISTS ${tempStagingName(bare)}`,
+      `CREATE TEMP TABLE ${bare} AS SELECT ${
+        columns.join(", ")
+      } FROM ${layout.target} WITH NO DATA`,
+    ];
+  },
+  distributionKeyQuery: null,
+  refusedPrimaryKey: () => null,
+  refusedRetype: () => null,
 };
 
 /**
@@ -97,14 +164,14 @@ export const GREENPLUM: TargetDialect = {
       // made again.
       `SET gp_autostats_mode = none`,
       `DROP TABLE IF EXISTS ${name}`,
-      `CREATE TEMP TABLE ${bare} (LIKE ${layout.target}, ${DELETED} boolean) ON COMMIT DELETE ROWS`,
+      `CREATE TEMP TABLE ${bare} (LIKE ${layout.target}, ${flagOf(layout)}) ON COMMIT DELETE ROWS`,
       nullsAllowed(name, layout),
     ];
   },
   sharedStaging(name, layout) {
     return [
       `DROP TABLE IF EXISTS ${name}`,
-      `CREATE UNLOGGED TABLE ${name} (LIKE ${layout.target}, ${DELETED} boolean)`,
+      `CREATE UNLOGGED TABLE ${name} (LIKE ${layout.target}, ${flagOf(layout)})`,
       nullsAllowed(name, layout),
     ];
   },
@@ -120,7 +187,61 @@ export const GREENPLUM: TargetDialect = {
       : "DISTRIBUTED RANDOMLY";
     return createTable(table, ` ${spread}`);
   },
+  rowLocator: ["gp_segment_id", "ctid"],
+  deleteLocated(target, located) {
+    return `DELETE FROM ${target} t USING (${located}) d ` +
+      `WHERE t.gp_segment_id = d.gp_segment_id AND t.ctid = d.ctid`;
+  },
+  tempKeptTable(bare, layout, extra) {
+    // LIKE: spread like the target, so joining it with the target or staging stays on each segment
+    const name = tempStagingName(bare);
+    return [
+      `SET gp_autostats_mode = none`,
+      `DROP TABLE IF EXISTS ${name}`,
+      `CREATE TEMP TABLE ${bare} (LIKE ${layout.target}${
+        extra.map((c) => `, ${c.name} ${c.type}`).join("")
+      })`,
+      nullsAllowed(name, layout),
+    ];
+  },
+  distributionKeyQuery: `SELECT a.attname AS name
+      FROM gp_distribution_policy p
+     CROSS JOIN unnest(p.distkey::int2[]) WITH ORDINALITY AS k(attnum, n)
+      JOIN pg_catalog.pg_attribute a ON a.attrelid = p.localoid AND a.attnum = k.attnum
+     WHERE p.localoid = $1::regclass
+     ORDER BY k.n`,
+  refusedPrimaryKey(table, target, key) {
+    const spread = target.distributionKey;
+    if (key.length === 0 || spread.every((column) => key.includes(column))) return null;
+    const columns = key.map(quoteIdent).join(", ");
+    return `Greenplum refuses a primary key (${key.join(", ")}) on ${table} that does not ` +
+      `contain its distribution key (${spread.join(", ")}); redistribute the table by the new ` +
+      `key yourself: ${dropKey(table, target)}ALTER TABLE ${table} SET DISTRIBUTED BY ` +
+      `(${columns}); ALTER TABLE ${table} ADD PRIMARY KEY (${columns})`;
+  },
+  refusedRetype(table, target, column, type) {
+    const spread = target.distributionKey;
+    if (!spread.includes(column)) return null;
+    const quoted = quoteIdent(column);
+    const key = target.primaryKey
+      ? `; ALTER TABLE ${table} ADD PRIMARY KEY (${
+        target.primaryKey.columns.map(quoteIdent).join(", ")
+      })`
+      : "";
+    return `Greenplum cannot change the type of column ${column} of ${table}, which is in its ` +
+      `distribution key; change it yourself: ${dropKey(table, target)}ALTER TABLE ${table} SET ` +
+      `DISTRIBUTED RANDOMLY; ALTER TABLE ${table} ALTER COLUMN ${quoted} TYPE ${type} USING ` +
+      `${quoted}::${type}; ALTER TABLE ${table} SET DISTRIBUTED BY ` +
+      `(${spread.map(quoteIdent).join(", ")})${key}`;
+  },
 };
+
+/** The statement dropping `target`'s primary key, with "; " after it; empty without one. */
+function dropKey(table: string, target: KeyedTable): string {
+  return target.primaryKey
+    ? `ALTER TABLE ${table} DROP CONSTRAINT ${quoteIdent(target.primaryKey.constraint)}; `
+    : "";
+}
 
 /** The dialect of the server that reported `version` (`SELECT version()`). */
 export function dialectOf(version: string): TargetDialect {
@@ -135,9 +256,16 @@ export async function detectDialect(sql: Queryable): Promise<TargetDialect> {
 
 /** CREATE TABLE AS copies types but not constraints: deleted keys carry NULLs elsewhere. */
 function emptyStagingQuery(layout: StagingLayout): string {
+  const flag = layout.flag ?? DELETED_FLAG;
   return `SELECT ${
     layout.columns.join(", ")
-  }, false AS ${DELETED} FROM ${layout.target} WITH NO DATA`;
+  }, NULL::${flag.type} AS ${flag.name} FROM ${layout.target} WITH NO DATA`;
+}
+
+/** The definition of the staging's flag column. */
+function flagOf(layout: StagingLayout): string {
+  const flag = layout.flag ?? DELETED_FLAG;
+  return `${flag.name} ${flag.type}`;
 }
 
 /** LIKE copies NOT NULL constraints, which staged deleted keys (NULLs elsewhere) would break. */

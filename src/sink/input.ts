@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { GtidTrail } from "../offsets/gtid_trail.ts";
 import type { BinlogPosition } from "../offsets/position.ts";
 import type { TargetTable } from "./target.ts";
 
@@ -17,6 +18,8 @@ export interface TableRoute {
   /** `schema.table` of the source. */
   readonly sourceName: string;
   readonly target: TargetTable;
+  /** The rows are identified by their whole value (no key): `TableChanges.rowCounts` holds them. */
+  readonly wholeRow: boolean;
 }
 
 /** How the fields of a table's rows are laid out. */
@@ -29,7 +32,18 @@ export interface RowLayout {
   readonly keyColumns: readonly string[];
 }
 
-/** One table's share of a batch: the last state of every key the batch touched. */
+/** A distinct row of a table identified by its whole row, and how many copies a batch makes. */
+export interface CountedRow {
+  /** The row's fields, in `RowLayout.columns` order. */
+  readonly fields: readonly (string | null)[];
+  /** Copies the batch adds (more than 0) or removes (less than 0); never 0. */
+  readonly count: number;
+}
+
+/**
+ * One table's share of a batch: the last state of every key the batch touched; for a table whose
+ * rows are identified by their whole row, how many copies of each row it adds or removes.
+ */
 export interface TableChanges {
   readonly plan: TableRoute;
   readonly encoder: RowLayout;
@@ -37,16 +51,25 @@ export interface TableChanges {
   readonly size: number;
   /** The rows, when the batch has only inserted into the table; otherwise null. */
   readonly insertedRows: readonly (readonly (string | null)[])[] | null;
-  /** Key (text of the key fields) to final state. */
+  /**
+   * Key (text of the key fields) to final state. For a whole-row identity, each counted row with
+   * its fields when it is added, null when it is removed (for messages: `rowCounts` tells).
+   */
   readonly states: ReadonlyMap<string, FinalState>;
   /** Key fields of a state entry, in key order. */
-  keyFields(key: string): readonly string[];
+  keyFields(key: string): readonly (string | null)[];
+  /**
+   * Set when the table's rows are identified by their whole row (it has no key): each distinct row
+   * by its text, with the copies to add or remove. Null for a keyed table.
+   */
+  readonly rowCounts: ReadonlyMap<string, CountedRow> | null;
 }
 
 /** Whole source transactions merged into the final state per (table, key). */
 export interface BatchChanges {
   /** Where reading resumes once this batch is applied; null for a batch with nothing to store. */
   readonly position: BinlogPosition | null;
-  readonly gtid: string | null;
+  /** The GTIDs of its transactions, which advance the GTID state stored with the position. */
+  readonly gtids: GtidTrail;
   readonly tables: ReadonlyMap<unknown, TableChanges>;
 }

@@ -24,6 +24,8 @@ export interface PgClientOptions {
   password: string;
   database: string;
   max: number;
+  /** Called when one of the client's connections closes (see connection_loss.ts). */
+  onclose?: () => void;
 }
 
 /**
@@ -36,6 +38,9 @@ export function pgClient(options: PgClientOptions): Sql {
     ...options,
     connect_timeout: 10,
     idle_timeout: 0,
+    // Never replaced behind our back (postgres.js's default ends a connection after 30 to 60
+    // minutes): a new one has lost the session's temporary staging tables and the run lock.
+    max_lifetime: null,
     onnotice: () => {},
     connection: { application_name: "mysql-gp-sync" },
     // Supported by postgres.js though missing from its types: a function giving a connected socket.
@@ -56,8 +61,15 @@ function noDelaySocket(host: string, port: number): Promise<Socket> {
   });
 }
 
-/** Opens a client with `max` connections and checks that it can log in. */
-export async function connectTarget(config: Config, max = 1): Promise<Sql> {
+/**
+ * Opens a client with `max` connections and checks that it can log in; `onclose` hears of every
+ * connection that closes.
+ */
+export async function connectTarget(
+  config: Config,
+  max = 1,
+  onclose?: () => void,
+): Promise<Sql> {
   const sql = pgClient({
     host: config.pgHost,
     port: config.pgPort,
@@ -65,6 +77,7 @@ export async function connectTarget(config: Config, max = 1): Promise<Sql> {
     password: config.pgPass,
     database: config.pgDbname,
     max,
+    onclose,
   });
   try {
     await sql`SELECT 1`;
@@ -83,8 +96,7 @@ interface PgErrorShape {
 /** Turns a driver error into a one-line message that names the setting to check. */
 export function describePgError(err: unknown, config: Config): Error {
   const e = err as PgErrorShape;
-  const where =
-    `PostgreSQL at ${config.pgHost}:${config.pgPort} (pg_host/pg_port in ${config.file})`;
+  const where = targetWhere(config);
   if (isTargetConnectionLoss(err) && e.code !== "ECONNREFUSED" && e.code !== "CONNECT_TIMEOUT") {
     return new Error(`lost the connection to ${where}: ${e.message ?? e.code}`);
   }
@@ -104,6 +116,11 @@ export function describePgError(err: unknown, config: Config): Error {
       );
   }
   return err instanceof Error ? err : new Error(String(err));
+}
+
+/** The target as messages name it, with the settings that point at it. */
+export function targetWhere(config: Config): string {
+  return `PostgreSQL at ${config.pgHost}:${config.pgPort} (pg_host/pg_port in ${config.file})`;
 }
 
 /** True for errors that mean the connection is gone or the server is restarting (worth retrying). */

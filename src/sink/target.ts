@@ -5,7 +5,7 @@
  * @module
  */
 import type { TargetColumn } from "../convert/types.ts";
-import type { Sql } from "./postgres.ts";
+import type { Queryable } from "./postgres.ts";
 
 /** A PostgreSQL table as its catalog describes it now. */
 export interface TargetTable {
@@ -23,7 +23,7 @@ export interface TargetTable {
 
 /** Reads the columns and indexes of `schema.table`; null when there is no such table. */
 export async function describeTarget(
-  sql: Sql,
+  sql: Queryable,
   schema: string,
   table: string,
 ): Promise<TargetTable | null> {
@@ -80,7 +80,7 @@ export function duplicateKeysRefused(
  * another case (MySQL column names are case-insensitive, quoted PostgreSQL names are not).
  */
 export function targetColumnFor<T extends { name: string }>(
-  target: { columns: T[] },
+  target: { columns: readonly T[] },
   name: string,
 ): T | undefined {
   const lower = name.toLowerCase();

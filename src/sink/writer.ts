@@ -6,14 +6,15 @@
  * @module
  */
 import { copyDirect, directRows, KeysAlreadyStored } from "./apply_direct.ts";
+import { applyKeyless } from "./apply_keyless.ts";
 import { ParallelCopiers, type SharedStaging } from "./apply_parallel.ts";
 import { applyPlain } from "./apply_plain.ts";
 import { merge, SessionStaging } from "./apply_staged.ts";
 import { POSTGRES, type TargetDialect } from "./dialect.ts";
 import type { BatchChanges, TableChanges } from "./input.ts";
 import type { PositionStore } from "./position_store.ts";
-import type { Sql } from "./postgres.ts";
-import { Merges, refusedRows } from "./refused_rows.ts";
+import type { Queryable, Sql } from "./postgres.ts";
+import { Merges, refusedRows, stagedKeyAt } from "./refused_rows.ts";
 import { pipelinedTransaction, type Sent, type Transaction } from "./transaction.ts";
 
 export interface WriterOptions {
@@ -41,6 +42,8 @@ export interface WriterOptions {
  *
  * A table with only a few rows in the batch skips staging: its keys are deleted and its rows
  * inserted by plain statements carrying the same text values as literals.
+ *
+ * A keyless table (rows identified by their whole value) goes its own way: apply_keyless.ts.
  *
  * A table the batch only inserts into skips staging too: its rows are COPYed straight into the
  * target, which a unique index on the key makes safe. Should the target already hold one of the
@@ -89,14 +92,14 @@ export class BatchWriter {
     const tables = [...batch.tables.values()].filter((t) => t.size > 0);
     const parallel = this.#parallel;
     const bulk = parallel
-      ? tables.filter((t) => !this.#plain(t) && !directRows(t, this.#mergeOnly))
+      ? tables.filter((t) => !t.plan.wholeRow && !this.#plain(t) && !directRows(t, this.#mergeOnly))
       : [];
     const staged = parallel && bulk.length > 0
       ? await parallel.copy(bulk)
       : new Map<TableChanges, string[]>();
     await this.#transaction(async (tx) => {
       // Sent first, so that its answer comes with the first COPY's rather than a round trip later.
-      const stored = this.positions.write(tx, position, batch.gtid);
+      const stored = this.positions.write(tx, position, batch.gtids);
       stored.catch(() => {});
       const merges = new Merges();
       for (const table of tables) {
@@ -125,20 +128,33 @@ export class BatchWriter {
         last = piece;
       }
       const final = last as B | null;
-      if (final?.position) await this.positions.write(tx, final.position, final.gtid);
+      if (final?.position) await this.positions.write(tx, final.position, final.gtids);
       return { answers: Promise.resolve() };
     });
     return last;
   }
 
-  /** Empties a target table (a TRUNCATE on the source) together with the position after it. */
-  async truncate(target: string, batch: BatchChanges): Promise<void> {
+  /**
+   * Runs `work`, what a source statement calls for (a replayed DDL or TRUNCATE, the CREATE TABLE
+   * of a new table's target), and stores the position after the statement, in one transaction.
+   * Staging tables made so far are dropped afterwards: their layout may be a changed target's old
+   * one (each is made again, as it is now, when next needed).
+   */
+  async applyStatements(
+    batch: BatchChanges,
+    work: (tx: Queryable) => Promise<void>,
+  ): Promise<void> {
     const position = batch.position;
     if (position === null) return;
-    await this.sql.begin(async (tx) => {
-      await tx.unsafe(`TRUNCATE ${target}`);
-      await this.positions.write(tx, position, batch.gtid);
-    });
+    try {
+      await this.sql.begin(async (tx) => {
+        await work(tx);
+        await this.positions.write(tx, position, batch.gtids);
+      });
+    } finally {
+      this.#staging.forget();
+      await this.#parallel?.close();
+    }
   }
 
   /** Drops the shared staging tables this writer created. */
@@ -162,6 +178,11 @@ export class BatchWriter {
     reusedStaging: boolean,
     merges: Merges,
   ): Promise<void> {
+    if (table.plan.wholeRow) {
+      const direct = !reusedStaging && !this.#mergeOnly.has(table.plan.targetName);
+      const how = { staging: this.#staging, reused: reusedStaging, direct, dialect: this.#dialect };
+      return await applyKeyless(tx, table, merges, how);
+    }
     if (this.#plain(table)) return merges.add(table, applyPlain(tx, table));
     const direct = reusedStaging ? null : directRows(table, this.#mergeOnly);
     if (direct) return await copyDirect(tx, table, direct);
@@ -169,7 +190,7 @@ export class BatchWriter {
       const staging = await this.#staging.fill(tx, table, reusedStaging);
       merges.add(table, merge(tx, table, [staging], this.#dialect));
     } catch (err) {
-      throw refusedRows(err, table);
+      throw refusedRows(err, table, stagedKeyAt(table));
     }
   }
 

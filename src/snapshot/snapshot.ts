@@ -1,49 +1,64 @@
 /**
- * `snapshot`: loads the followed tables into PostgreSQL while the source keeps running, and sets
- * the position so that `run` continues exactly where the loaded data ends.
+ * `snapshot`: loads the followed tables into PostgreSQL while the source keeps running, chunk by
+ * chunk with several readers, resumable after an interruption, and sets the position so that
+ * `run` continues exactly where the loaded data ends.
  *
  * @module
  */
 import type { Config } from "../config/config.ts";
 import { UserError } from "../config/errors.ts";
-import type postgres from "postgres";
-import { qualified, quoteIdent } from "../convert/ident.ts";
-import type { LossHandler } from "../convert/types.ts";
-import { CopyIn } from "../sink/copy_in.ts";
-import { followedRoutes, sourceName, targetName } from "../tables/followed.ts";
-import { makeRowCodec, type RowCodec } from "../tables/row_codec.ts";
-import { SourceRows } from "../tables/source_rows.ts";
-import { errorMessage, type Logger } from "../util/log.ts";
 import { readMasterInfo, writeMasterInfo } from "../offsets/master_info.ts";
 import { type BinlogPosition, comparePositions, formatPosition } from "../offsets/position.ts";
-import type { Route } from "../tables/routes.ts";
+import { memberName } from "../source/members.ts";
 import { connectSource, type SourceConnection } from "../source/mysql.ts";
+import { catalogDefinitions } from "../source/table_definitions.ts";
+import { detectDialect } from "../sink/dialect.ts";
 import { PositionStore } from "../sink/position_store.ts";
+import { SchemaStore } from "../sink/schema_store.ts";
 import { connectTarget, type Sql } from "../sink/postgres.ts";
-import { detectDialect, type TargetDialect } from "../sink/dialect.ts";
-import { describeTarget } from "../sink/target.ts";
-import { endConsistentRead, startConsistentRead } from "./consistent_read.ts";
-import { createTableStatements } from "./create_table.ts";
+import { takeRunLock } from "../sink/run_lock.ts";
+import { hasPostgis } from "../tables/create_table.ts";
+import { followedRoutes, sourceName, targetName } from "../tables/followed.ts";
+import type { Logger } from "../util/log.ts";
+import { Checkpoints } from "./checkpoints.ts";
+import { type ChunkReads, openChunkReads } from "./consistent_read.ts";
+import { recordLoadPositions } from "./load_positions.ts";
+import { loadTables, type TableLoad } from "./parallel_load.ts";
+import { count, LoadProgress } from "./progress.ts";
+import { NO_PROGRESS, type ProgressView } from "./progress_view.ts";
+import { estimateRows } from "./row_estimate.ts";
+import { type PreparedTable, prepareTargets } from "./targets.ts";
 
 export interface SnapshotOptions {
   /** Only these `schema.table` (null: every followed table). */
   tables: string[] | null;
   /** Empty target tables that hold rows instead of refusing to load into them. */
   truncate: boolean;
-  /** Source rows per read (memory is bounded by about two of them). */
+  /**
+   * Rows per chunk: a key range read in one consistent read and loaded in one PostgreSQL
+   * transaction with its checkpoint (what an interruption can lose).
+   */
   chunkRows: number;
+  /** Shows the progress while loading. */
+  progress: ProgressView;
 }
 
 export const DEFAULT_SNAPSHOT_OPTIONS: SnapshotOptions = {
   tables: null,
   truncate: false,
-  chunkRows: 10_000,
+  chunkRows: 100_000,
+  progress: NO_PROGRESS,
 };
 
 export interface SnapshotTableReport {
   source: string;
   target: string;
+  /** Rows the target holds from this snapshot, those of an interrupted one included. */
   rows: number;
+  /** Of `rows`, those an interrupted snapshot had loaded (the load continued after them). */
+  resumedRows: number;
+  /** Chunks loaded by this run. */
+  chunks: number;
   seconds: number;
   /** The target table did not exist and was created. */
   created: boolean;
@@ -53,10 +68,17 @@ export interface SnapshotTableReport {
 
 export interface SnapshotReport {
   tables: SnapshotTableReport[];
-  /** The source position the loaded data corresponds to. */
+  /**
+   * The oldest of the chunks' read positions: every loaded row is as of it or later, so `run`
+   * replaying the binlog from here ends in the source's rows.
+   */
   snapshotPosition: BinlogPosition;
-  /** Where `run` starts: the snapshot's, or an earlier saved one (see {@link snapshot}). */
+  /** The newest of them: once `run` has applied up to here, the target is a consistent image. */
+  consistentFrom: BinlogPosition;
+  /** Where `run` starts: `snapshotPosition`, or an earlier saved one (see {@link snapshot}). */
   position: BinlogPosition;
+  /** Source connections that read at once. */
+  readers: number;
   seconds: number;
 }
 
@@ -64,13 +86,22 @@ export interface SnapshotReport {
 const APPLICATION_NAME = "mysql-gp-sync";
 
 /**
- * Loads the tables and sets the position, all in one PostgreSQL transaction: a failure leaves the
- * targets and the position as they were (tables created for the load stay, empty).
+ * Loads the tables and then sets the position.
  *
- * With `tables` naming only some followed tables, a saved position that is earlier than the
- * snapshot is kept: `run` then replays the loaded tables' changes between the two, which ends in
- * the same rows (each change carries its whole row), while moving the position forward would
- * lose the other tables' changes in between.
+ * Each chunk (a key range) is read in its own consistent read and committed with its checkpoint
+ * in one PostgreSQL transaction, so the targets fill chunk by chunk and a load that stops (a
+ * failure, a kill) keeps exactly the rows of its checkpointed chunks; run again, it continues
+ * with the rest. The position is written once, after every chunk, in one transaction that also
+ * drops the checkpoints: until then the stored position is unchanged and `run` is kept out by
+ * the sync's run lock, held by this process. That position is the oldest chunk's read position:
+ * later chunks were read later (on MariaDB each chunk has its own read; resumed chunks always
+ * do), and replaying the binlog from the oldest over rows read later ends in the same rows,
+ * since applying deletes every touched key and inserts its final row. A keyless table, whose
+ * changes must not be applied twice, is loaded in one read, and its position is recorded for
+ * `run` to skip the changes it holds (`recordLoadPositions`).
+ *
+ * With `tables` naming only some followed tables, a saved position that is earlier is kept for
+ * the same reason, while moving it forward would lose the other tables' changes in between.
  */
 export async function snapshot(
   config: Config,
@@ -79,183 +110,163 @@ export async function snapshot(
 ): Promise<SnapshotReport> {
   const started = performance.now();
   const source = await connectSource(config);
+  const readers: SourceConnection[] = [];
   let sql: Sql | null = null;
+  let pool: Sql | null = null;
+  let reads: ChunkReads | null = null;
   try {
     sql = await connectTarget(config);
     await refuseWhileOthersConnected(sql);
+    await takeRunLock(sql, config, null);
     const store = new PositionStore(config.positionSchema, config.syncId);
+    const checkpoints = new Checkpoints(config.positionSchema, config.syncId);
     const routes = await followedRoutes(config, source, log, options.tables);
-    const postgis = await hasPostgis(sql);
-    const dialect = await detectDialect(sql);
-    const losses = new LossLog(log);
-    const tables = await prepareTargets(sql, routes, { postgis, dialect, losses, options, log });
+    const definitions = await catalogDefinitions(source, routes.map((route) => route.source));
+    const prepared = await prepareTargets(sql, routes, {
+      postgis: await hasPostgis(sql),
+      dialect: await detectDialect(sql),
+      truncate: options.truncate,
+      checkpoints,
+      log,
+    });
 
-    const snapshotPosition = await startConsistentRead(source);
+    const progress = new LoadProgress();
+    const { tables, chunksLeft } = await tablesToLoad(prepared, source, progress, options, log);
+    // More readers than chunks would only hold connections
+    const readerCount = Math.max(1, Math.min(config.concurrentSize, chunksLeft));
+    for (let i = 0; i < readerCount; i++) readers.push(await connectSource(config));
+    pool = await connectTarget(config, readerCount);
+    reads = await openChunkReads(readers);
     log.info(
-      `snapshot of ${tables.length} tables at ${formatPosition(snapshotPosition)}` +
-        ` (the source keeps running)`,
+      `snapshot of ${tables.length} tables in chunks of ${count(options.chunkRows)} rows with ` +
+        `${readerCount} ${readerCount === 1 ? "reader" : "readers"} (${
+          reads.perChunk
+            ? "a consistent read per chunk, no lock"
+            : "one consistent read for all, opened under a brief global read lock"
+        }); the source keeps running`,
     );
-    let position = snapshotPosition;
-    const reports: SnapshotTableReport[] = [];
+    options.progress.start(progress);
     try {
-      await sql.begin(async (tx) => {
-        for (const table of tables) reports.push(await load(tx, source, table, options, log));
-        await store.ensure(tx);
-        if (options.tables !== null) {
-          const saved = await store.read(tx) ?? await readMasterInfo(config.dataDir);
-          if (saved && comparePositions(saved, snapshotPosition) < 0) {
-            position = { file: saved.file, pos: saved.pos };
-            log.info(
-              `keeping the earlier position ${formatPosition(position)}: run replays the ` +
-                `loaded tables' changes since then, which ends in the same rows`,
-            );
-          }
-        }
-        await store.write(tx, position);
+      await loadTables(tables, {
+        readers,
+        reads,
+        planner: source,
+        pool,
+        checkpoints,
+        chunkRows: options.chunkRows,
+        log,
       });
     } finally {
-      await endConsistentRead(source).catch(() => {});
+      options.progress.stop();
     }
+    const positions = tables.flatMap((t) => t.done.map((chunk) => chunk.position));
+    if (positions.length === 0) {
+      // No table: the position is simply the source's, as of a consistent read
+      positions.push(await reads.begin(0));
+      await reads.end(0);
+    }
+    positions.sort(comparePositions);
+    const snapshotPosition = positions[0];
+    const consistentFrom = positions[positions.length - 1];
+    let position = snapshotPosition;
+    const consistentReads = reads;
+    await sql.begin(async (tx) => {
+      await store.ensure(tx);
+      if (options.tables !== null) {
+        const saved = await store.read(tx) ?? await readMasterInfo(config.dataDir);
+        if (saved && comparePositions(saved, snapshotPosition) < 0) {
+          position = { file: saved.file, pos: saved.pos };
+          log.info(
+            `keeping the earlier position ${formatPosition(position)}: run replays the ` +
+              `loaded tables' changes since then, which ends in the same rows`,
+          );
+        }
+      }
+      // The GTID state of that point too, so that run can resume by GTID on any group member.
+      const gtids = await consistentReads.gtidStateAt(position);
+      await store.set(
+        tx,
+        position,
+        gtids,
+        memberName({ host: config.mysqlHost, port: config.mysqlPort }),
+      );
+      // The loaded tables' schema history starts here; at a kept earlier position it is a guess.
+      const schemas = new SchemaStore(config.positionSchema, config.syncId);
+      await schemas.ensure(tx);
+      const guessed = comparePositions(position, snapshotPosition) < 0;
+      await tx.unsafe(schemas.seedStatements(definitions, position, "snapshot", guessed));
+      await recordLoadPositions(tx, config, tables, position);
+      await checkpoints.discard(
+        tx,
+        options.tables === null ? null : tables.map((t) => sourceName(t.codec.route)),
+      );
+    });
     await writeMasterInfo(config.dataDir, position);
     log.info(
-      `position set to ${formatPosition(position)}: "mysql-gp-sync run" continues from there`,
+      `position set to ${formatPosition(position)}: "mysql-gp-sync run" continues from there` +
+        (comparePositions(consistentFrom, position) > 0
+          ? ` (the target is a consistent image of the source once run has passed ` +
+            `${formatPosition(consistentFrom)})`
+          : ""),
     );
     return {
-      tables: reports,
+      tables: tables.map((table, i) => ({
+        source: sourceName(table.codec.route),
+        target: targetName(table.codec.route),
+        rows: table.progress.total,
+        resumedRows: table.progress.resumed,
+        chunks: table.progress.chunks,
+        seconds: table.progress.seconds(),
+        created: prepared[i].created,
+        truncated: prepared[i].truncated,
+      })),
       snapshotPosition,
+      consistentFrom,
       position,
+      readers: readerCount,
       seconds: (performance.now() - started) / 1000,
     };
   } finally {
+    await reads?.close().catch(() => {});
+    for (const reader of readers) await reader.end().catch(() => {});
     await source.end().catch(() => {});
+    await pool?.end({ timeout: 5 }).catch(() => {});
     await sql?.end({ timeout: 5 }).catch(() => {});
   }
 }
 
-/** A table to load: its route and how its rows are encoded into its (possibly new) target. */
-interface Loaded {
-  route: Route;
-  codec: RowCodec;
-  created: boolean;
-  /** The target holds rows, to be removed first (`--truncate`). */
-  truncate: boolean;
-}
-
 /**
- * Checks every target before changing any: existing ones must be empty (or `--truncate` given)
- * and able to hold every source column; then creates the missing ones.
+ * The tables to load, each with its progress against the source's row count, and about how many
+ * chunks are left to load in all.
  */
-async function prepareTargets(
-  sql: Sql,
-  routes: Route[],
-  { postgis, dialect, losses, options, log }: {
-    postgis: boolean;
-    dialect: TargetDialect;
-    losses: LossLog;
-    options: SnapshotOptions;
-    log: Logger;
-  },
-): Promise<Loaded[]> {
-  // An existing target has its encoders (checked now); a missing one, its CREATE statements.
-  const found: ({ route: Route; codec: RowCodec; truncate: boolean } | {
-    route: Route;
-    create: string[];
-  })[] = [];
-  const refused: string[] = [];
-  for (const route of routes) {
-    const target = await describeTarget(sql, route.pgSchema, route.pgTable);
-    if (target === null) {
-      found.push({ route, create: createTableStatements(route, { postgis, dialect }) });
-      continue;
-    }
-    const codec = makeRowCodec(route, target, losses.handler(route));
-    const [{ rows }] = await sql.unsafe<{ rows: boolean }[]>(
-      `SELECT EXISTS (SELECT 1 FROM ${qualified(route.pgSchema, route.pgTable)}) AS rows`,
-    );
-    if (rows && !options.truncate) refused.push(targetName(route));
-    found.push({ route, codec, truncate: rows });
-  }
-  if (refused.length > 0) {
-    const one = refused.length === 1;
-    throw new UserError(
-      `PostgreSQL ${one ? "table" : "tables"} ${refused.join(", ")} ${one ? "is" : "are"} ` +
-        `not empty: loading into ${one ? "it" : "them"} would duplicate rows; empty ` +
-        `${one ? "it" : "them"}, or pass --truncate to have snapshot do so`,
-      1,
-    );
-  }
-  const tables: Loaded[] = [];
-  for (const table of found) {
-    if ("codec" in table) {
-      tables.push({ ...table, created: false });
-      continue;
-    }
-    const { route, create } = table;
-    await sql.begin(async (tx) => {
-      for (const statement of create) await tx.unsafe(statement);
-    });
-    log.info(`created ${targetName(route)} for ${sourceName(route)}`);
-    const target = (await describeTarget(sql, route.pgSchema, route.pgTable))!;
-    const codec = makeRowCodec(route, target, losses.handler(route));
-    tables.push({ route, codec, created: true, truncate: false });
-  }
-  return tables;
-}
-
-/** Streams one table from the snapshot into its target, a page at a time. */
-async function load(
-  tx: postgres.TransactionSql,
+async function tablesToLoad(
+  prepared: readonly PreparedTable[],
   source: SourceConnection,
-  table: Loaded,
+  progress: LoadProgress,
   options: SnapshotOptions,
   log: Logger,
-): Promise<SnapshotTableReport> {
-  const started = performance.now();
-  const codec = table.codec;
-  const name = qualified(table.route.pgSchema, table.route.pgTable);
-  if (table.truncate) await tx.unsafe(`TRUNCATE ${name}`);
-  const list = codec.targetColumns.map((c) => quoteIdent(c.name)).join(", ");
-  const copy = await CopyIn.open(tx, `COPY ${name} (${list}) FROM STDIN`);
-  const reader = new SourceRows(source, codec);
-  let rows = 0;
-  try {
-    let next = reader.page(null, options.chunkRows);
-    while (true) {
-      const page = await next;
-      const full = page.length >= options.chunkRows;
-      // Read the next page from MySQL while this one travels to PostgreSQL
-      if (full) {
-        next = reader.page(reader.keyOf(page[page.length - 1]), options.chunkRows);
-        next.catch(() => {}); // awaited in the next turn; a failure there is reported then
-      }
-      await copy.write(codec.copyLines(page));
-      rows += page.length;
-      if (!full) break;
+): Promise<{ tables: TableLoad[]; chunksLeft: number }> {
+  const tables: TableLoad[] = [];
+  let chunksLeft = 0;
+  for (const table of prepared) {
+    const name = sourceName(table.codec.route);
+    const { schema, table: bare } = table.codec.route.source;
+    const estimate = await estimateRows(source, schema, bare);
+    const resumed = table.resumed.reduce((n, chunk) => n + chunk.rows, 0);
+    tables.push({
+      codec: table.codec,
+      done: [...table.resumed],
+      progress: progress.add(name, estimate, resumed),
+    });
+    chunksLeft += Math.max(1, Math.ceil((estimate - resumed) / options.chunkRows));
+    if (resumed > 0) {
+      log.info(
+        `resuming ${name}: ${table.resumed.length} chunks (${count(resumed)} rows) were loaded ` +
+          `by the interrupted snapshot`,
+      );
     }
-    await copy.end();
-  } catch (err) {
-    // Data exceptions and constraint violations: a row the target's own rules refuse
-    if (!/^2[23]/.test((err as { code?: string }).code ?? "")) throw err;
-    throw new UserError(
-      `PostgreSQL refused a row of ${sourceName(table.route)} for ${targetName(table.route)}: ` +
-        `${errorMessage(err)}; nothing was loaded and the position is unchanged`,
-      1,
-    );
   }
-  const seconds = (performance.now() - started) / 1000;
-  log.info(
-    `loaded ${sourceName(table.route)} -> ${targetName(table.route)}: ${rows} rows in ${
-      seconds.toFixed(1)
-    } s (${Math.round(rows / Math.max(seconds, 0.001))} rows/s)`,
-  );
-  return {
-    source: sourceName(table.route),
-    target: targetName(table.route),
-    rows,
-    seconds,
-    created: table.created,
-    truncated: table.truncate,
-  };
+  return { tables, chunksLeft };
 }
 
 /**
@@ -279,28 +290,4 @@ async function refuseWhileOthersConnected(sql: Sql): Promise<void> {
       `(stop.sh) and any verify before snapshot`,
     1,
   );
-}
-
-async function hasPostgis(sql: Sql): Promise<boolean> {
-  const rows = await sql`SELECT 1 FROM pg_extension WHERE extname = 'postgis'`;
-  return rows.length > 0;
-}
-
-/** Warns of values PostgreSQL cannot hold (changed on the way), once per column and kind. */
-class LossLog {
-  #seen = new Set<string>();
-  constructor(private readonly log: Logger) {}
-
-  handler(route: Route): LossHandler {
-    return (what, column) => {
-      const name = `${sourceName(route)}.${column}`;
-      if (this.#seen.has(`${name}\u0000${what}`)) return;
-      this.#seen.add(`${name}\u0000${what}`);
-      this.log.warn(
-        what === "zero-date"
-          ? `${name}: zero date stored as NULL (PostgreSQL has no zero date)`
-          : `${name}: NUL byte removed from text (PostgreSQL text cannot hold it)`,
-      );
-    };
-  }
 }

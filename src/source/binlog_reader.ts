@@ -3,6 +3,8 @@
  * each transaction's rows until its commit and pausing the replication connection while too much
  * is queued. Decoding is zongji's with our patches (`prepareTableMap`, `installRowReader`), and
  * the events every transaction repeats are read straight from the packets (`decodeFrequentEvents`).
+ * Column layouts come from the schema history, which takes each DDL statement as it is read
+ * (`SchemaHistory.applyStatement`), so that rows decode with the layout they were written with.
  *
  * @module
  */
@@ -15,16 +17,21 @@ import ZongJi, {
 } from "@vlasky/zongji";
 import type { Config } from "../config/config.ts";
 import { FatalError } from "../config/errors.ts";
-import type { BinlogPosition } from "../offsets/position.ts";
+import { type BinlogPosition, formatPosition } from "../offsets/position.ts";
 import type { Logger } from "../util/log.ts";
+import type { SchemaHistory } from "../schema/history.ts";
 import { describeBinlogError } from "./binlog_errors.ts";
+import { type ReadStart, startOptions } from "./binlog_start.ts";
 import { sourceOptions } from "./mysql.ts";
+import { imageBytes, OpenTransaction, type UnitKind } from "./open_transaction.ts";
+import { queryAction, statementInsideTransaction } from "./query_events.ts";
 import type { EventTable, RowsChange, SourceTransaction } from "./transaction.ts";
+import { BinlogLayouts, type LayoutOptions } from "./zongji/binlog_layouts.ts";
 import { checkZongJiFields, logMissingInternal, type MissingInternal } from "./zongji/internals.ts";
+import { explainMetadataError } from "./zongji/metadata_errors.ts";
 import { decodeFrequentEvents, type PacketEventSink } from "./zongji/packet_events.ts";
 import { installRowReader } from "./zongji/row_event_patch.ts";
 import type {
-  CatalogLookup,
   KeyLookup,
   RowKind,
   TableMapEventLike,
@@ -33,13 +40,13 @@ import type {
 } from "./zongji/shapes.ts";
 import { prepareTableMap } from "./zongji/table_map_reuse.ts";
 
-export interface ReaderOptions {
-  /** Queued binlog bytes above which the replication connection is paused. */
+export interface ReaderOptions extends LayoutOptions {
+  /** Queued units' estimated memory (`SourceTransaction.bytes`) above which reading pauses. */
   highWaterBytes?: number;
   /** Read the frequent events straight from the packets (`decodeFrequentEvents`); default true. */
   decodePackets?: boolean;
   /** Where a zongji internal the decoding relies on but does not find is reported, once each. */
-  log?: Pick<Logger, "warn">;
+  log?: Pick<Logger, "warn"> & Partial<Pick<Logger, "info">>;
 }
 
 /** What a unit ending at an event takes from it. */
@@ -66,16 +73,14 @@ const EVENTS = [
 ];
 
 /**
- * Binlog bytes of queued transactions beyond this make the reader pause the replication
- * connection. Decoded rows take 10-20 times their binlog size in memory, so this stays small;
- * rows read further ahead only outlive more garbage collections (4 MB against 256 kB: single-row
- * transactions synced about a sixth slower).
+ * Queued units whose rows are estimated to take more than this make the reader pause the
+ * replication connection. Rows read further ahead only outlive more garbage collections (4 MB of
+ * binlog against 256 kB, about 12 MB against 768 kB of estimate: single-row transactions synced
+ * about a sixth slower).
  */
-const DEFAULT_HIGH_WATER_BYTES = 256 << 10;
+const DEFAULT_HIGH_WATER_BYTES = 768 << 10;
 /** The server sends a heartbeat after this much silence, so a quiet stream is not a dead one. */
 const HEARTBEAT_SECONDS = 1;
-/** A transaction whose row events exceed this is handed out in pieces of about this size. */
-const PIECE_BYTES = 4 << 20;
 /** No event nor heartbeat for this long means the connection is dead (e.g. network loss without RST). */
 const STALL_MS = 15_000;
 const NO_CONNECTION_COST = "no heartbeats (a quiet source is taken for a lost connection after " +
@@ -87,6 +92,11 @@ const NO_CONNECTION_COST = "no heartbeats (a quiet source is taken for a lost co
  * Rows of a transaction are held until its commit event, so a consumer never sees half of one and
  * never sees rolled-back work. The queue is bounded: above the high-water mark the replication
  * connection is paused (TCP back-pressure to the server) until the consumer catches up.
+ *
+ * Once reading fails (a lost connection, an event that cannot be decoded), the transaction being
+ * read is dropped, the connection is closed and nothing read after the failure is queued: the
+ * units queued before it are still handed out, then `next` throws, so no transaction is ever
+ * applied before an earlier one.
  */
 export class BinlogReader {
   #zongji: ZongJi;
@@ -100,24 +110,27 @@ export class BinlogReader {
   #paused = false;
   #failure: Error | null = null;
   #waiter: (() => void) | null = null;
-  #open: RowsChange[] = [];
-  #openRows = 0;
-  #openBytes = 0;
-  #openGtid: string | undefined;
+  #open = new OpenTransaction();
+  /** End of the last whole unit read: where the transaction being read starts. */
+  #readTo: BinlogPosition = { file: "", pos: 0 };
   #file = "";
   #highWater: number;
   #stopped = false;
   #watchdog: ReturnType<typeof setInterval> | undefined;
   #decodePackets: boolean;
   #reportMissing: MissingInternal;
+  #layouts: BinlogLayouts;
   /** Time of the newest event seen, including heartbeats (ms since epoch). */
   lastEventAt = 0;
   /** Events read straight from the packets rather than by zongji (see `decodeFrequentEvents`). */
   packetDecodedEvents = 0;
 
+  /**
+   * `history`: the definitions at `from` of `start` (the reader applies the DDL it reads to it).
+   */
   constructor(
     private readonly config: Config,
-    private readonly catalog: CatalogLookup,
+    history: SchemaHistory,
     private readonly keyColumns: KeyLookup,
     options: ReaderOptions = {},
   ) {
@@ -126,6 +139,8 @@ export class BinlogReader {
     this.#zongji = new ZongJi(sourceOptions(config));
     this.#reportMissing = logMissingInternal(options.log);
     checkZongJiFields(this.#zongji, this.#reportMissing);
+    const zongji = this.#zongji as unknown as ZongJiLike;
+    this.#layouts = new BinlogLayouts(zongji, history, (err) => this.#fail(err), options);
     this.#zongji.on("binlog", (event) => {
       try {
         this.#onEvent(event);
@@ -133,12 +148,19 @@ export class BinlogReader {
         this.#fail(err as Error);
       }
     });
-    this.#zongji.on("error", (err) => this.#fail(describeBinlogError(err, config)));
+    this.#zongji.on("error", (err) => {
+      this.#fail(explainMetadataError(err, this.#readTo) ?? describeBinlogError(err, config));
+    });
   }
 
-  /** Connects and starts streaming at `from`; resolves once the server accepted the request. */
-  start(from: BinlogPosition, tables: Record<string, string[]>): Promise<void> {
-    this.#file = from.file;
+  /**
+   * Connects and starts streaming at `from` (a position, or after a GTID state); resolves once the
+   * server accepted the request.
+   */
+  start(from: BinlogPosition | ReadStart, tables: Record<string, string[]>): Promise<void> {
+    const start = "byGtid" in from ? from : { position: from, applied: null, byGtid: false };
+    this.#file = start.position.file;
+    this.#readTo = start.position;
     return new Promise((resolve, reject) => {
       const onError = (err: Error) => reject(describeBinlogError(err, this.config));
       this.#zongji.once("error", onError);
@@ -153,8 +175,7 @@ export class BinlogReader {
       });
       this.#zongji.start({
         serverId: this.config.serverId,
-        filename: from.file,
-        position: from.pos,
+        ...startOptions(start),
         includeEvents: EVENTS,
         includeSchema: tables,
       });
@@ -241,11 +262,14 @@ export class BinlogReader {
     this.stop();
   }
 
+  /** Ends reading at a failure: nothing read after it is handed out (see the class doc). */
   #fail(err: Error): void {
     if (this.#stopped || this.#failure) return;
     this.#failure = err;
-    clearInterval(this.#watchdog);
-    this.#wake();
+    this.#open = new OpenTransaction();
+    // zongji goes on streaming after some errors (a table map it could not complete: it skips
+    // that table's row events); stopped, it delivers nothing more.
+    this.stop();
   }
 
   #wake(): void {
@@ -263,13 +287,21 @@ export class BinlogReader {
         // before images (which only identify rows) decoded no further than their keys.
         const zongji = this.#zongji as unknown as ZongJiLike;
         const tableMap = event as unknown as TableMapEventLike;
-        prepareTableMap(zongji, tableMap, this.catalog, this.keyColumns, this.#reportMissing);
+        const layouts = this.#layouts;
+        prepareTableMap(
+          zongji,
+          tableMap,
+          layouts.catalog,
+          this.keyColumns,
+          this.#reportMissing,
+          layouts.verify,
+        );
         return;
       }
       case "gtid":
       case "anonymousgtid":
       case "mariadbgtid":
-        return this.#startGroup(event.gtid);
+        return this.#open.begin(event.gtid);
       case "writerows":
         return this.#addRowsEvent("insert", event as WriteRowsEvent);
       case "updaterows":
@@ -277,7 +309,7 @@ export class BinlogReader {
       case "deleterows":
         return this.#addRowsEvent("delete", event as DeleteRowsEvent);
       case "xid":
-        return this.#commit(event);
+        return this.#enqueue(this.#take(event));
       case "query":
         return this.#onQuery(event as QueryEvent);
       case "transactionpayload":
@@ -291,8 +323,16 @@ export class BinlogReader {
 
   #addRowsEvent(kind: RowKind, event: WriteRowsEvent | UpdateRowsEvent | DeleteRowsEvent) {
     installRowReader(event, kind, this.#reportMissing);
-    const entry = event.tableMap[(event as unknown as { tableId: number }).tableId];
-    if (entry) this.#addRows(kind, entry, event.rows, event.size, event);
+    const tableId = (event as unknown as { tableId: number }).tableId;
+    const entry = event.tableMap[tableId];
+    if (!entry) {
+      // zongji emits no row event without its table map; should it, the rows must not go unseen.
+      throw new Error(
+        `a ${kind} row event for table id ${tableId} in the transaction after ` +
+          `${formatPosition(this.#readTo)} arrived without the table map that describes its rows`,
+      );
+    }
+    this.#addRows(kind, entry, event.rows, event.size, event);
   }
 
   #addRows(
@@ -302,17 +342,22 @@ export class BinlogReader {
     size: number,
     end: EventEnd,
   ): void {
-    this.#open.push({ kind, table: eventTable(entry), rows } as RowsChange);
-    this.#openRows += rows.length;
-    this.#openBytes += size;
-    if (this.#openBytes >= PIECE_BYTES) this.#enqueue(this.#takeOpen(end, { partial: true }));
+    const { table, imageBytes } = tableInfo(entry);
+    const images = kind === "update" ? 2 * rows.length : rows.length;
+    const full = this.#open.add({ kind, table, rows } as RowsChange, size + images * imageBytes);
+    if (full) this.#enqueue(this.#take(end, { partial: true }));
   }
 
   /** The events `decodeFrequentEvents` reads without zongji. */
   #packetEvents: PacketEventSink = {
+    // Called by the packet decoder inside mysql2's packet handling, which a throw would escape to.
     gtid: (gtid) => {
       this.packetDecodedEvents++;
-      this.#startGroup(gtid);
+      try {
+        this.#open.begin(gtid);
+      } catch (err) {
+        this.#fail(err as Error);
+      }
     },
     rows: (kind, entry, rows, size, timestamp) => {
       this.packetDecodedEvents++;
@@ -322,60 +367,48 @@ export class BinlogReader {
     commit: (nextPosition, timestamp) => {
       this.packetDecodedEvents++;
       this.lastEventAt = Date.now();
-      this.#commit({ nextPosition, timestamp });
+      this.#enqueue(this.#open.take(this.#position(nextPosition), timestamp, undefined));
     },
   };
 
-  /** A GTID event: what is open belongs to no committed transaction. */
-  #startGroup(gtid: string | undefined): void {
-    this.#discardOpen();
-    this.#openGtid = gtid;
-  }
-
   #onQuery(event: QueryEvent): void {
     const sql = event.query.trim();
-    const word = sql.slice(0, 9).toUpperCase();
-    if (word.startsWith("BEGIN")) {
-      this.#discardOpen();
-      return;
+    const action = queryAction(sql);
+    switch (action.kind) {
+      case "begin":
+        return this.#open.begin(undefined);
+      case "commit":
+        return this.#enqueue(this.#take(event));
+      case "savepoint":
+        return this.#open.savepoint(action.name);
+      case "rollbackTo":
+        return this.#open.rollbackTo(action.name);
+      case "rollback": {
+        // A transaction that also touched non-transactional tables is logged and rolled back.
+        const position = this.#position(event.nextPosition);
+        return this.#enqueue(this.#open.rollback(position, event.timestamp, event.gtid));
+      }
     }
-    if (word.startsWith("COMMIT")) return this.#commit(event);
-    if (word.startsWith("ROLLBACK")) {
-      // A transaction that also touched non-transactional tables is logged and then rolled back.
-      this.#discardOpen();
-      return this.#commit(event, { rolledBack: true });
-    }
-    this.#commit(event, { statement: { schema: event.schema, sql } });
+    if (this.#open.touched) throw statementInsideTransaction(sql, this.#readTo);
+    // Applied at once, so that the rows after it decode with the layout it makes.
+    const ddl = this.#layouts.applyStatement(sql, event.schema);
+    const statement = ddl ? { schema: event.schema, sql, ddl } : { schema: event.schema, sql };
+    this.#enqueue(this.#take(event, { statement }));
   }
 
-  #commit(
-    event: EventEnd,
-    extra: Pick<SourceTransaction, "statement" | "rolledBack"> = {},
-  ): void {
-    this.#enqueue(this.#takeOpen(event, extra));
-    this.#openGtid = undefined;
+  /** What the open transaction holds, as a unit ending at `event`. */
+  #take(event: EventEnd, kind?: UnitKind): SourceTransaction {
+    return this.#open.take(this.#position(event.nextPosition), event.timestamp, event.gtid, kind);
   }
 
-  /** The rows gathered so far as a unit ending at `event`; the open transaction starts afresh. */
-  #takeOpen(
-    event: EventEnd,
-    extra: Pick<SourceTransaction, "statement" | "partial" | "rolledBack">,
-  ): SourceTransaction {
-    const file = this.#zongji.options?.filename ?? this.#file;
-    const unit: SourceTransaction = {
-      changes: this.#open,
-      rowCount: this.#openRows,
-      bytes: this.#openBytes,
-      position: { file, pos: event.nextPosition },
-      timestamp: event.timestamp,
-      gtid: this.#openGtid ?? event.gtid,
-      ...extra,
-    };
-    this.#discardOpen();
-    return unit;
+  #position(nextPosition: number): BinlogPosition {
+    return { file: this.#zongji.options?.filename ?? this.#file, pos: nextPosition };
   }
 
   #enqueue(unit: SourceTransaction): void {
+    // Nothing read after a failure is handed out (see #fail).
+    if (this.#failure !== null) return;
+    if (!unit.partial) this.#readTo = unit.position;
     this.#queue.push(unit);
     this.#queuedBytes += unit.bytes;
     if (!this.#paused && this.#queuedBytes > this.#highWater) {
@@ -384,25 +417,30 @@ export class BinlogReader {
     }
     this.#wake();
   }
-
-  #discardOpen(): void {
-    this.#open = [];
-    this.#openRows = 0;
-    this.#openBytes = 0;
-  }
 }
 
-const eventTables = new WeakMap<ZongJiTableMapEntry, EventTable>();
+/** What the reader derives once per zongji table map entry. */
+interface TableInfo {
+  /**
+   * The table of the entry's row events, one object per entry: the entry outlives the events of
+   * a table, so consumers can key their own lookups on the object.
+   */
+  table: EventTable;
+  /** Estimated memory of one decoded row image. */
+  imageBytes: number;
+}
 
-/**
- * The table of a row event, one object per table map entry: the entry outlives the events of a
- * table, so consumers can key their own lookups on the object.
- */
-function eventTable(entry: ZongJiTableMapEntry): EventTable {
-  let table = eventTables.get(entry);
-  if (table === undefined) {
-    table = { schema: entry.parentSchema, table: entry.tableName, columns: entry.columnSchemas };
-    eventTables.set(entry, table);
+const tableInfos = new WeakMap<ZongJiTableMapEntry, TableInfo>();
+
+function tableInfo(entry: ZongJiTableMapEntry): TableInfo {
+  let info = tableInfos.get(entry);
+  if (info === undefined) {
+    const columns = entry.columnSchemas;
+    info = {
+      table: { schema: entry.parentSchema, table: entry.tableName, columns },
+      imageBytes: imageBytes(entry.columns?.length ?? columns.length),
+    };
+    tableInfos.set(entry, info);
   }
-  return table;
+  return info;
 }

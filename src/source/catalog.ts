@@ -1,18 +1,17 @@
 /**
- * The source catalog (INFORMATION_SCHEMA): the tables `[[source]]` names with their primary keys
- * and columns, and the lookup that fills what row-event metadata lacks.
+ * The source catalog (INFORMATION_SCHEMA): the tables `[[source]]` names with their primary keys,
+ * other indexes and columns (and one table created later), and the lookup that fills what
+ * row-event metadata lacks.
  *
  * @module
  */
 import type { SourceConfig } from "../config/config.ts";
-import type { CatalogLookup } from "./zongji/shapes.ts";
 import {
   type InformationSchemaColumn,
   informationSchemaColumnsSql,
-  type SourceColumn,
   sourceColumnsFromInformationSchema,
 } from "../convert/types.ts";
-import type { SourceTable } from "../schema/table.ts";
+import type { SourceTable, TableIndex } from "../schema/table.ts";
 import { isMariaDb, type SourceConnection } from "./mysql.ts";
 
 /** Lists the tables `[[source]]` names (with `*` expanded), in config order. Missing ones are reported. */
@@ -21,26 +20,7 @@ export async function resolveSourceTables(
   sources: SourceConfig[],
 ): Promise<{ tables: SourceTable[]; missing: string[] }> {
   const schemas = [...new Set(sources.map((s) => s.schema))];
-  const [rows] = await connection.query(
-    `SELECT t.TABLE_SCHEMA AS s, t.TABLE_NAME AS t, k.COLUMN_NAME AS c
-       FROM information_schema.TABLES t
-       LEFT JOIN information_schema.STATISTICS k
-         ON k.TABLE_SCHEMA = t.TABLE_SCHEMA AND k.TABLE_NAME = t.TABLE_NAME
-        AND k.INDEX_NAME = 'PRIMARY'
-      WHERE t.TABLE_SCHEMA IN (?) AND t.TABLE_TYPE = 'BASE TABLE'
-      ORDER BY t.TABLE_SCHEMA, t.TABLE_NAME, k.SEQ_IN_INDEX`,
-    [schemas],
-  );
-  const known = new Map<string, SourceTable>();
-  for (const row of rows as { s: string; t: string; c: string | null }[]) {
-    const key = `${row.s}.${row.t}`;
-    let entry = known.get(key);
-    if (!entry) {
-      entry = { schema: row.s, table: row.t, primaryKey: [], columns: [] };
-      known.set(key, entry);
-    }
-    if (row.c !== null) entry.primaryKey.push(row.c);
-  }
+  const known = await tablesWithKeys(connection, "t.TABLE_SCHEMA IN (?)", [schemas]);
   const tables: SourceTable[] = [];
   const missing: string[] = [];
   const seen = new Set<string>();
@@ -65,6 +45,96 @@ export async function resolveSourceTables(
   return { tables, missing };
 }
 
+/**
+ * One table as the catalog describes it now, primary key and columns loaded; null when there is no
+ * such base table (dropped or renamed since, say).
+ */
+export async function readSourceTable(
+  connection: SourceConnection,
+  schema: string,
+  table: string,
+): Promise<SourceTable | null> {
+  const found = await tablesWithKeys(
+    connection,
+    "t.TABLE_SCHEMA = ? AND t.TABLE_NAME = ?",
+    [schema, table],
+  );
+  const entry = found.values().next().value ?? null;
+  if (entry) await loadColumns(connection, [entry]);
+  return entry;
+}
+
+/** The base tables matching `where` (over information_schema.TABLES `t`), by `schema.table`. */
+async function tablesWithKeys(
+  connection: SourceConnection,
+  where: string,
+  params: unknown[],
+): Promise<Map<string, SourceTable>> {
+  const [rows] = await connection.query(
+    `SELECT t.TABLE_SCHEMA AS s, t.TABLE_NAME AS t, k.COLUMN_NAME AS c
+       FROM information_schema.TABLES t
+       LEFT JOIN information_schema.STATISTICS k
+         ON k.TABLE_SCHEMA = t.TABLE_SCHEMA AND k.TABLE_NAME = t.TABLE_NAME
+        AND k.INDEX_NAME = 'PRIMARY'
+      WHERE ${where} AND t.TABLE_TYPE = 'BASE TABLE'
+      ORDER BY t.TABLE_SCHEMA, t.TABLE_NAME, k.SEQ_IN_INDEX`,
+    params,
+  );
+  const known = new Map<string, SourceTable>();
+  for (const row of rows as { s: string; t: string; c: string | null }[]) {
+    const key = `${row.s}.${row.t}`;
+    let entry = known.get(key);
+    if (!entry) {
+      entry = { schema: row.s, table: row.t, primaryKey: [], columns: [] };
+      known.set(key, entry);
+    }
+    if (row.c !== null) entry.primaryKey.push(row.c);
+  }
+  await loadIndexes(connection, where, params, known);
+  return known;
+}
+
+/**
+ * Fills `indexes` of the tables in `known` (matching `where`, as for `tablesWithKeys`): every
+ * index but the primary key, as the server lists them. A key part without a column (MySQL 8's
+ * functional key parts) marks its index functional.
+ */
+async function loadIndexes(
+  connection: SourceConnection,
+  where: string,
+  params: unknown[],
+  known: Map<string, SourceTable>,
+): Promise<void> {
+  for (const entry of known.values()) entry.indexes = [];
+  const [rows] = await connection.query(
+    `SELECT k.TABLE_SCHEMA AS s, k.TABLE_NAME AS t, k.INDEX_NAME AS i, k.COLUMN_NAME AS c,
+            k.NON_UNIQUE AS n, k.SEQ_IN_INDEX AS q
+       FROM information_schema.TABLES t
+       JOIN information_schema.STATISTICS k
+         ON k.TABLE_SCHEMA = t.TABLE_SCHEMA AND k.TABLE_NAME = t.TABLE_NAME
+        AND k.INDEX_NAME <> 'PRIMARY'
+      WHERE ${where} AND t.TABLE_TYPE = 'BASE TABLE'`,
+    params,
+  );
+  const parts =
+    (rows as { s: string; t: string; i: string; c: string | null; n: unknown; q: unknown }[])
+      .sort((a, b) => Number(a.q) - Number(b.q));
+  const byName = new Map<string, TableIndex>();
+  for (const part of parts) {
+    const entry = known.get(`${part.s}.${part.t}`);
+    if (!entry) continue;
+    const id = `${part.s}.${part.t}\u0000${part.i}`;
+    let index = byName.get(id);
+    if (!index) {
+      index = { name: part.i, columns: [], unique: Number(part.n) === 0 };
+      byName.set(id, index);
+      entry.indexes!.push(index);
+    }
+    if (part.c === null) index.functional = true;
+    else index.columns.push(part.c);
+  }
+}
+
 /** Fills `columns` of each table from INFORMATION_SCHEMA. */
 export async function loadColumns(connection: SourceConnection, tables: SourceTable[]) {
   const sql = informationSchemaColumnsSql((await isMariaDb(connection)) ? "mariadb" : "mysql");
@@ -72,20 +142,4 @@ export async function loadColumns(connection: SourceConnection, tables: SourceTa
     const [rows] = await connection.query(sql, [table.schema, table.table]);
     table.columns = sourceColumnsFromInformationSchema(rows as InformationSchemaColumn[]);
   }
-}
-
-/**
- * The catalog as a lookup for the binlog decoder: it fills in what row-event metadata lacks
- * (declared JSON/UUID types, charsets zongji drops). It describes the tables as they are now,
- * which is only used for columns whose storage matches.
- */
-export function catalogLookup(tables: SourceTable[]): CatalogLookup {
-  const byTable = new Map<string, Map<string, SourceColumn>>();
-  for (const table of tables) {
-    byTable.set(
-      `${table.schema}\u0000${table.table}`,
-      new Map(table.columns.map((c) => [c.name, c])),
-    );
-  }
-  return (schema, table, column) => byTable.get(`${schema}\u0000${table}`)?.get(column);
 }

@@ -10,6 +10,7 @@ import type { Config } from "../config/config.ts";
 import { UserError } from "../config/errors.ts";
 import { connectFailure } from "../util/connect_errors.ts";
 import { SOURCE_CONNECTION_OPTIONS, SOURCE_SESSION_STATEMENTS } from "../convert/source.ts";
+import { sourceAddressKey } from "./members.ts";
 
 /** A connection to the source for catalog and data queries. */
 export type SourceConnection = mysql.Connection;
@@ -52,7 +53,9 @@ interface MySqlErrorShape {
 /** Turns a driver error into a one-line message that names the setting to check. */
 export function describeMySqlError(err: unknown, config: Config): Error {
   const e = err as MySqlErrorShape;
-  const where = `MySQL at ${config.mysqlHost}:${config.mysqlPort} (mysql_addr in ${config.file})`;
+  const where = `MySQL at ${config.mysqlHost}:${config.mysqlPort} (${
+    sourceAddressKey(config)
+  } in ${config.file})`;
   const failure = connectFailure(e.code, where);
   if (failure) return failure;
   if (e.code === "ER_ACCESS_DENIED_ERROR") {

@@ -6,6 +6,7 @@
  */
 import type { ZongJiColumnSchema } from "../convert/types.ts";
 import type { BinlogPosition } from "../offsets/position.ts";
+import type { DdlApplied } from "../schema/history.ts";
 
 /** A row image keyed by column name, values as the decoder produced them. */
 export type Row = Record<string, unknown>;
@@ -27,15 +28,21 @@ export type RowsChange =
 export interface SourceTransaction {
   changes: RowsChange[];
   rowCount: number;
-  /** Size of its row events in the binlog, a measure of the memory it holds. */
+  /**
+   * Estimated memory of its decoded rows: the binlog size of its row events plus a cost per row
+   * image and column (`imageBytes`), since narrow rows take many times their binlog size.
+   */
   bytes: number;
   /** Where reading resumes after this unit. */
   position: BinlogPosition;
   /** When the source wrote it (ms since epoch). */
   timestamp: number;
   gtid?: string;
-  /** The statement of a standalone (non-transactional) query event, e.g. DDL. */
-  statement?: { schema: string; sql: string };
+  /**
+   * The statement of a standalone (non-transactional) query event, e.g. DDL; `ddl` when it
+   * touched a table of the schema history (which the reader has applied it to already).
+   */
+  statement?: { schema: string; sql: string; ddl?: DdlApplied };
   /**
    * A piece of a transaction too large to hold whole; more pieces follow and the last one (without
    * this flag) carries the commit position. `position` of a piece is not a resume point.

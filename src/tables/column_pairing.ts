@@ -22,7 +22,7 @@ export interface ColumnPairing {
   targetColumns: TargetColumn[];
   /** Source value -> PostgreSQL text, per column. */
   encoders: Encoder[];
-  /** Positions of the route's identity columns within the lists, in key order. */
+  /** Positions of the route's identity columns within the lists, in key order (all: whole row). */
   keyIndexes: number[];
 }
 
@@ -41,11 +41,14 @@ export function pairColumns(
   const pairs = matchColumns(route, target, sources);
   const encoders = pairEncoders(route, target, pairs, onLoss);
   const names = pairs.map(([source]) => source.name.toLowerCase());
-  const keyIndexes = route.identity.columns.map((key) => {
-    const index = names.indexOf(key.toLowerCase());
-    if (index < 0) throw missingKey(key);
-    return index;
-  });
+  // A whole row is that of the layout at hand, whichever columns DDL has added or dropped since
+  const keyIndexes = route.identity.kind === "whole-row"
+    ? names.map((_, i) => i)
+    : route.identity.columns.map((key) => {
+      const index = names.indexOf(key.toLowerCase());
+      if (index < 0) throw missingKey(key);
+      return index;
+    });
   return {
     sourceColumns: pairs.map(([source]) => source),
     targetColumns: pairs.map(([, target]) => target),

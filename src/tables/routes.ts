@@ -5,6 +5,7 @@
  * @module
  */
 import type { RuleConfig } from "../config/config.ts";
+import type { BinlogPosition } from "../offsets/position.ts";
 import type { SourceTable } from "../schema/table.ts";
 import type { RowIdentity } from "./row_identity.ts";
 
@@ -20,6 +21,12 @@ export interface TableRoute {
 /** One followed table: where it comes from, where it goes, and the key that identifies its rows. */
 export interface Route extends TableRoute {
   identity: RowIdentity;
+  /**
+   * The target's rows already include every change up to this position: a keyless table that
+   * `snapshot` loaded as of a later position than the one `run` starts from. Its changes up to
+   * here are skipped, since applying a whole-row change twice would count it twice.
+   */
+  rowsAsOf?: BinlogPosition;
 }
 
 /** Key under which routes are looked up for a binlog event. */
@@ -29,18 +36,20 @@ export function tableKey(schema: string, table: string): string {
 
 /** Pairs every source table with its `[[rule]]`, or the default `public.<table>`. */
 export function buildRoutes(tables: SourceTable[], rules: RuleConfig[]): Map<string, TableRoute> {
-  const byTable = new Map(rules.map((r) => [tableKey(r.schema, r.table), r]));
-  const routes = new Map<string, TableRoute>();
-  for (const source of tables) {
-    const rule = byTable.get(tableKey(source.schema, source.table));
-    routes.set(tableKey(source.schema, source.table), {
-      source,
-      pgSchema: rule?.pgSchema ?? "public",
-      pgTable: rule?.pgTable ?? source.table,
-      explicit: rule !== undefined,
-    });
-  }
-  return routes;
+  return new Map(
+    tables.map((source) => [tableKey(source.schema, source.table), routeOf(source, rules)]),
+  );
+}
+
+/** The source table with its `[[rule]]`, or the default `public.<table>`. */
+export function routeOf(source: SourceTable, rules: readonly RuleConfig[]): TableRoute {
+  const rule = rules.find((r) => r.schema === source.schema && r.table === source.table);
+  return {
+    source,
+    pgSchema: rule?.pgSchema ?? "public",
+    pgTable: rule?.pgTable ?? source.table,
+    explicit: rule !== undefined,
+  };
 }
 
 /** `includeSchema` filter for zongji: only these tables' row events are decoded. */

@@ -14,6 +14,7 @@ import type { TargetTable } from "../sink/target.ts";
 import { type ColumnPairing, pairColumns } from "./column_pairing.ts";
 import { sourceName } from "./followed.ts";
 import type { Route } from "./routes.ts";
+import { keyNoun } from "./row_identity.ts";
 
 /**
  * How the rows of one followed table are read from MySQL and written to PostgreSQL. Its column
@@ -44,8 +45,9 @@ export function makeRowCodec(route: Route, target: TargetTable, onLoss: LossHand
     onLoss,
     (column) =>
       new UserError(
-        `MySQL table ${sourceName(route)} no longer has its primary key column "${column}"; ` +
-          `run again`,
+        `MySQL table ${sourceName(route)} no longer has its ${
+          keyNoun(route.identity)
+        } column "${column}"; run again`,
         1,
       ),
   );

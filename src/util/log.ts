@@ -1,10 +1,12 @@
 /**
- * Logging: the Logger that writes human-readable lines to stderr and `data_dir/sync.log`, and the
- * one-line message of anything thrown.
+ * Logging: the Logger that writes human-readable lines to stderr and `data_dir/sync.log` (rotated
+ * by size, see log_file.ts), and the one-line message of anything thrown.
  *
  * @module
  */
+import { DEFAULT_LOG_MAX_FILES, DEFAULT_LOG_MAX_SIZE } from "../config/config.ts";
 import { UserError } from "../config/errors.ts";
+import { LogFile, type LogRotation } from "./log_file.ts";
 
 /** Severity of a log line; lines below the logger's level are dropped. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -14,7 +16,7 @@ const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 /** Human-readable log lines to stderr and, once a data dir is known, to `data_dir/sync.log`. */
 export class Logger {
   #level: LogLevel;
-  #file: Deno.FsFile | null = null;
+  #file: LogFile | null = null;
   #encoder = new TextEncoder();
   #quiet: boolean;
 
@@ -23,14 +25,20 @@ export class Logger {
     this.#quiet = options.quiet ?? false;
   }
 
-  /** Starts appending to `path` as well (the seed's `sync.log`). */
-  /** Appends to `path` from now on; a folder or file that cannot be written is a UserError. */
-  async openFile(path: string): Promise<void> {
+  /**
+   * Appends to `path` from now on, rotating it by size as `rotation` says; a folder or file that
+   * cannot be written is a UserError.
+   */
+  async openFile(
+    path: string,
+    rotation: LogRotation = {
+      logMaxSize: DEFAULT_LOG_MAX_SIZE,
+      logMaxFiles: DEFAULT_LOG_MAX_FILES,
+    },
+  ): Promise<void> {
     this.close();
-    const dir = path.slice(0, path.lastIndexOf("/"));
     try {
-      if (dir !== "") await Deno.mkdir(dir, { recursive: true });
-      this.#file = await Deno.open(path, { append: true, create: true });
+      this.#file = await LogFile.open(path, rotation, (message) => this.warn(message));
     } catch (err) {
       throw new UserError(
         `cannot write ${path} (${(err as Error).message}); set data_dir to a writable folder`,
@@ -65,7 +73,7 @@ export class Logger {
     const stamp = new Date().toISOString().replace("T", " ").replace("Z", "");
     const bytes = this.#encoder.encode(`${stamp} [${level.toUpperCase()}] ${message}\n`);
     if (!this.#quiet) Deno.stderr.writeSync(bytes);
-    this.#file?.writeSync(bytes);
+    this.#file?.write(bytes);
   }
 }
 

@@ -1,24 +1,32 @@
 /**
- * The PostgreSQL side of verify: source rows, encoded exactly as the sync encodes them, are COPYed
- * into a temporary table typed like the target, and compared with the target there, value by typed
- * value. Nothing is compared as client-side text, so two values that PostgreSQL holds as equal
- * (jsonb key order, numeric scale, time zones) compare equal.
+ * The target side of verify: source rows, encoded exactly as the sync encodes them, are COPYed
+ * into a temporary table typed (and on Greenplum spread) like the target, and compared with the
+ * target there, value by typed value, by joins inside the database. Nothing is compared as
+ * client-side text, so two values that PostgreSQL holds as equal (jsonb key order, numeric scale,
+ * time zones) compare equal.
  *
  * @module
  */
+import type postgres from "postgres";
 import { copyText } from "../convert/copy.ts";
 import { qualified, quoteIdent } from "../convert/ident.ts";
 import { copyIn } from "../sink/copy_in.ts";
+import type { StagingLayout, TargetDialect } from "../sink/dialect.ts";
+import type { Queryable, Sql } from "../sink/postgres.ts";
+import { keyIndexed } from "../sink/target.ts";
 import type { KeyValue } from "../tables/source_rows.ts";
 import type { RowCodec } from "../tables/row_codec.ts";
-import type { Sql } from "../sink/postgres.ts";
+import { comparedColumn, type KeyColumn, keyColumn, sameOrder } from "./key_columns.ts";
 import {
-  type ComparedColumn,
-  comparedColumn,
-  type KeyColumn,
-  keyColumn,
-  sameOrder,
-} from "./key_columns.ts";
+  ANALYZE_SEEN,
+  type ChunkScope,
+  CLEAR_DIFFS,
+  DIFF_COLUMNS,
+  INDEX_DIFFS,
+  QUALIFIED_WORK_TABLES,
+  VerifyStatements,
+  WORK_TABLES,
+} from "./statements.ts";
 
 /** How a key differs: only in the source, only in the target, or in its values. */
 export type DiffKind = "missing" | "extra" | "different";
@@ -32,20 +40,6 @@ export interface KeyDiff {
   mysqlKey: KeyValue[];
 }
 
-// The session's work tables, always named with pg_temp so that no user table can be meant.
-const SRC = `pg_temp.${quoteIdent("mgs_verify_src")}`;
-const KEYS = `pg_temp.${quoteIdent("mgs_verify_keys")}`;
-const DIFF = `pg_temp.${quoteIdent("mgs_verify_diff")}`;
-const SEEN = `pg_temp.${quoteIdent("mgs_verify_seen")}`;
-const SEQ = quoteIdent("__mgs_verify_seq");
-const KIND = quoteIdent("__mgs_verify_kind");
-const COUNT = quoteIdent("__mgs_verify_n");
-
-/** A work table's name without its schema, as CREATE TEMP TABLE wants it. */
-function bare(table: string): string {
-  return table.slice("pg_temp.".length);
-}
-
 /** How long a repair waits for its lock on the target table (the sync's batches hold it). */
 export const REPAIR_LOCK_SECONDS = 60;
 
@@ -55,66 +49,66 @@ export const REPAIR_LOCK_SECONDS = 60;
  *
  * Chunks are ranges of the source's key order. When MySQL and PostgreSQL order the key alike
  * (numbers, dates, bytes) a chunk is the same key range in the target, so rows only the target has
- * are found in the chunk they fall into. Otherwise (text keys: collations differ) a chunk's target
- * rows are looked up by the chunk's keys, every source key is remembered, and the target's keys
- * never seen are its extra rows, found in one pass at the end.
+ * are found in the chunk they fall into. Otherwise (text keys: collations differ, and no key range
+ * means the same rows on both sides) a chunk's target rows are those with the chunk's keys, found
+ * by one join; every source key compared is kept in a temporary table, and the target's keys never
+ * seen there are its extra rows, found by one anti-join at the end. Both ways take a fixed number
+ * of statements per chunk, whatever its size, and are right whatever the collations: keys are
+ * matched by equality only.
+ *
+ * A chunk costs BEGIN, COPY, one query and COMMIT (plus, for keys compared by set, the insert of
+ * its keys and the planner settings, sent without waiting); a chunk that differs two statements
+ * more to store its differing keys, which are then read a chunk's worth at a time.
  */
 export class Comparer {
   /** The key ranges of both sides agree (see the class comment). */
   readonly ordered: boolean;
-  readonly #target: string;
-  readonly #columns: ComparedColumn[];
-  readonly #keys: KeyColumn[];
-  readonly #list: string;
-  readonly #keyList: string;
+  /** An index of the target serves the chunks' lookups (see the constructor). */
+  readonly keyIndexed: boolean;
+  readonly #statements: VerifyStatements;
+  readonly #keys: readonly KeyColumn[];
+  readonly #layout: StagingLayout;
+  readonly #keyLayout: StagingLayout;
 
-  constructor(private readonly sql: Sql, private readonly codec: RowCodec) {
-    this.#target = qualified(codec.target.schema, codec.target.table);
-    this.#columns = codec.targetColumns.map(comparedColumn);
-    this.#keys = codec.keyIndexes.map((i) => keyColumn(codec.targetColumns[i]));
-    this.#list = this.#columns.map((c) => c.quoted).join(", ");
-    this.#keyList = this.#keys.map((k) => k.quoted).join(", ");
+  constructor(
+    private readonly sql: Sql,
+    codec: RowCodec,
+    private readonly dialect: TargetDialect,
+  ) {
+    const target = qualified(codec.target.schema, codec.target.table);
+    const columns = codec.targetColumns.map(comparedColumn);
+    const keys = codec.keyIndexes.map((i) => keyColumn(codec.targetColumns[i]));
+    this.#keys = keys;
+    this.#statements = new VerifyStatements(target, columns, keys);
+    const targetColumns = codec.target.columns.map((c) => quoteIdent(c.name));
+    this.#layout = { target, columns: columns.map((c) => c.quoted), targetColumns };
+    this.#keyLayout = { target, columns: keys.map((k) => k.quoted), targetColumns };
     this.ordered = codec.keyIndexes.every((i) =>
       sameOrder(codec.sourceColumns[i], codec.targetColumns[i])
     );
+    // A range of the key order is scanned through an index led by its first column; a lookup by
+    // key can use an index led by any of them
+    this.keyIndexed = this.ordered
+      ? codec.target.indexLeads.includes(keys[0].name)
+      : keyIndexed(codec.target, keys.map((k) => k.name));
   }
 
-  /** Creates the session's work tables, typed like the target. */
+  /** Creates the session's work tables, typed (on Greenplum also spread) like the target. */
   async prepare(): Promise<void> {
-    const from = `FROM ${this.#target} WITH NO DATA`;
-    for (const table of [SRC, KEYS, DIFF, SEEN]) {
-      await this.sql.unsafe(`DROP TABLE IF EXISTS ${table}`);
-    }
-    await this.sql.unsafe(`CREATE TEMP TABLE ${bare(SRC)} AS SELECT ${this.#list} ${from}`);
-    await this.sql.unsafe(`CREATE TEMP TABLE ${bare(KEYS)} AS SELECT ${this.#keyList} ${from}`);
-    await this.sql.unsafe(
-      `CREATE TEMP TABLE ${bare(DIFF)} AS SELECT 0::bigint AS ${SEQ}, ${this.#keyList}, ` +
-        `''::text AS ${KIND} ${from}`,
-    );
-    await this.sql.unsafe(`CREATE INDEX ON ${DIFF} (${SEQ})`);
-    if (!this.ordered) {
-      await this.sql.unsafe(`CREATE TEMP TABLE ${bare(SEEN)} AS SELECT ${this.#keyList} ${from}`);
-    }
-  }
-
-  /**
-   * Whether an index of the target starts with the key columns, in key order. Without one, every
-   * chunk reads the whole target table.
-   */
-  async keyIndexed(): Promise<boolean> {
-    const indexes = await this.sql<{ columns: string[] }[]>`
-      SELECT array(SELECT a.attname::text
-                     FROM unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
-                     JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-                    ORDER BY k.ord) AS columns
-        FROM pg_index i WHERE i.indrelid = to_regclass(${this.#target})`;
-    const key = this.#keys.map((k) => k.name);
-    return indexes.some(({ columns }) => key.every((name, i) => columns[i] === name));
+    const { source, keys, seen, diffs } = WORK_TABLES;
+    const statements = [
+      ...this.dialect.tempStaging(source, this.#layout),
+      ...this.dialect.tempStaging(keys, this.#keyLayout),
+      ...this.dialect.tempKeptTable(diffs, this.#keyLayout, DIFF_COLUMNS),
+      INDEX_DIFFS,
+      ...(this.ordered ? [] : this.dialect.tempKeptTable(seen, this.#keyLayout, [])),
+    ];
+    for (const statement of statements) await this.sql.unsafe(statement);
   }
 
   /** Drops the work tables. */
   async close(): Promise<void> {
-    for (const table of [SRC, KEYS, DIFF, SEEN]) {
+    for (const table of QUALIFIED_WORK_TABLES) {
       await this.sql.unsafe(`DROP TABLE IF EXISTS ${table}`).catch(() => {});
     }
   }
@@ -129,27 +123,22 @@ export class Comparer {
     lo: readonly (string | null)[] | null,
     hi: readonly (string | null)[] | null,
   ): Promise<number> {
+    const scope: ChunkScope = this.ordered ? { by: "range", lo, hi } : { by: "keys" };
     return await this.sql.begin(async (tx) => {
-      await tx.unsafe(`TRUNCATE ${SRC}`);
-      await copyIn(tx, `COPY ${SRC} (${this.#list}) FROM STDIN`, rows);
-      if (!this.ordered) await tx.unsafe(`INSERT INTO ${SEEN} SELECT ${this.#keyList} FROM ${SRC}`);
+      await copyIn(tx, this.#statements.copySource, rows);
+      const setup = this.ordered ? [] : [this.#statements.rememberKeys, this.#lookupSettings()];
       const params: (string | null)[] = [];
-      const scope = this.ordered ? this.#range(lo, hi, params) : "";
+      const check = this.#statements.check(scope, params);
+      const [{ differs }] = await this.#after(
+        tx,
+        setup,
+        this.#prepared<{ differs: boolean }>(tx, check, params),
+      );
       // First the cheap question (does any row differ?), the keys only for a chunk where one does
-      const [{ differs }] = await tx.unsafe<{ differs: boolean }[]>(
-        this.ordered ? this.#rangeCheck(scope) : this.#lookupCheck(),
-        params,
-      );
       if (!differs) return 0;
-      await tx.unsafe(`TRUNCATE ${DIFF}`);
-      const found = await tx.unsafe(
-        `INSERT INTO ${DIFF} (${SEQ}, ${this.#keyList}, ${KIND}) ` +
-          `SELECT row_number() OVER (), ${this.#keyList}, ${KIND} FROM (${
-            this.ordered ? this.#rangeDiff(scope) : this.#lookupDiff()
-          }) d`,
-        params,
-      );
-      return found.count;
+      const listParams: (string | null)[] = [];
+      const list = this.#statements.listDiffs(scope, listParams);
+      return (await this.#after(tx, [CLEAR_DIFFS], this.#prepared(tx, list, listParams))).count;
     });
   }
 
@@ -159,26 +148,16 @@ export class Comparer {
    */
   async findUnseen(): Promise<number> {
     if (this.ordered) return 0;
-    await this.sql.unsafe(`TRUNCATE ${DIFF}`);
-    // Temporary tables are never analyzed by autovacuum; the anti-join's plan needs their size
-    await this.sql.unsafe(`ANALYZE ${SEEN}`);
-    const k = (alias: string) => this.#keys.map((c) => `${alias}.${c.quoted}`).join(", ");
-    const found = await this.sql.unsafe(
-      `INSERT INTO ${DIFF} (${SEQ}, ${this.#keyList}, ${KIND})
-       SELECT row_number() OVER (), ${this.#keyList}, 'extra' FROM (
-         SELECT DISTINCT ${k("t")} FROM ${this.#target} t
-          WHERE NOT EXISTS (SELECT 1 FROM ${SEEN} s WHERE ${this.#keyEq("s", "t")})) d`,
-    );
-    return found.count;
+    await this.sql.unsafe(CLEAR_DIFFS);
+    await this.sql.unsafe(ANALYZE_SEEN);
+    return (await this.sql.unsafe(this.#statements.listUnseen())).count;
   }
 
   /** Up to `limit` recorded differences after number `afterSeq`, and the number of the last. */
   async diffPage(afterSeq: number, limit: number): Promise<{ diffs: KeyDiff[]; last: number }> {
-    const rows = await this.sql.unsafe(
-      `SELECT d.${SEQ}::text AS seq, d.${KIND}, ${this.#keyOutput("d")} FROM ${DIFF} d
-        WHERE d.${SEQ} > $1 ORDER BY d.${SEQ} LIMIT ${Math.floor(limit)}`,
-      [afterSeq],
-    ).values();
+    const rows = await this.sql.unsafe(this.#statements.diffPage(limit), [afterSeq], {
+      prepare: true,
+    }).values();
     const diffs = rows.map((row) => this.#toDiff(row[1], row.slice(2)));
     return { diffs, last: rows.length > 0 ? Number(rows[rows.length - 1][0]) : afterSeq };
   }
@@ -189,22 +168,11 @@ export class Comparer {
    * for (a MySQL collation can match `a` for `A`).
    */
   async compareKeys(keys: readonly KeyDiff[], rows: string): Promise<KeyDiff[]> {
-    await this.#loadKeys(keys);
     const found = await this.sql.begin(async (tx) => {
-      await tx.unsafe(`TRUNCATE ${SRC}`);
-      await copyIn(tx, `COPY ${SRC} (${this.#list}) FROM STDIN`, rows);
-      const k0 = this.#keys[0].quoted;
-      return await tx.unsafe(
-        `WITH q AS (SELECT ${this.#keyList} FROM ${KEYS} UNION SELECT ${this.#keyList} FROM ${SRC})
-         SELECT DISTINCT ON (${this.#keys.map((c) => `q.${c.quoted}`).join(", ")})
-                CASE WHEN t.${k0} IS NULL THEN 'missing' WHEN s.${k0} IS NULL THEN 'extra'
-                     ELSE 'different' END,
-                ${this.#keyOutput("q")}
-           FROM q LEFT JOIN ${SRC} s ON ${this.#keyEq("s", "q")}
-           LEFT JOIN LATERAL (${this.#lookup("q")}) t ON true
-          WHERE (s.${k0} IS NULL) <> (t.${k0} IS NULL) OR t.${COUNT} > 1
-             OR (s.${k0} IS NOT NULL AND (${this.#mismatch()}))`,
-      ).values();
+      await copyIn(tx, this.#statements.copyKeys, keysText(keys));
+      await copyIn(tx, this.#statements.copySource, rows);
+      const recheck = tx.unsafe(this.#statements.recheck()).values();
+      return await this.#after(tx, [this.#lookupSettings()], recheck);
     });
     return found.map((row) => this.#toDiff(row[0], row.slice(1)));
   }
@@ -218,33 +186,48 @@ export class Comparer {
     keys: readonly KeyDiff[],
     readSource: () => Promise<string>,
   ): Promise<{ deleted: number; inserted: number }> {
-    await this.#loadKeys(keys);
     return await this.sql.begin(async (tx) => {
       await tx.unsafe(`SET LOCAL lock_timeout = '${REPAIR_LOCK_SECONDS}s'`);
       // Conflicts with the sync's row changes, not with readers: no batch can commit to this table
       // between the read of the source and this commit.
-      await tx.unsafe(`LOCK TABLE ${this.#target} IN SHARE ROW EXCLUSIVE MODE`);
+      await tx.unsafe(`LOCK TABLE ${this.#layout.target} IN SHARE ROW EXCLUSIVE MODE`);
       const rows = await readSource();
-      await tx.unsafe(`TRUNCATE ${SRC}`);
-      await copyIn(tx, `COPY ${SRC} (${this.#list}) FROM STDIN`, rows);
-      const deleted = await tx.unsafe(
-        `DELETE FROM ${this.#target} t USING ${KEYS} k WHERE ${this.#keyEq("t", "k")}`,
-      );
-      const inserted = await tx.unsafe(
-        `INSERT INTO ${this.#target} (${this.#list}) SELECT ${this.#list} FROM ${SRC} s
-          WHERE EXISTS (SELECT 1 FROM ${KEYS} k WHERE ${this.#keyEq("s", "k")})`,
-      );
+      await copyIn(tx, this.#statements.copyKeys, keysText(keys));
+      await copyIn(tx, this.#statements.copySource, rows);
+      const deleted = await tx.unsafe(this.#statements.repairDelete());
+      const inserted = await tx.unsafe(this.#statements.repairInsert());
       return { deleted: deleted.count, inserted: inserted.count };
     });
   }
 
-  async #loadKeys(keys: readonly KeyDiff[]): Promise<void> {
-    let text = "";
-    for (const key of keys) text += copyText(key.key);
-    await this.sql.begin(async (tx) => {
-      await tx.unsafe(`TRUNCATE ${KEYS}`);
-      await copyIn(tx, `COPY ${KEYS} (${this.#keyList}) FROM STDIN`, text);
-    });
+  /**
+   * Sends `setup` and then `query` (not executed yet) without waiting in between: one round trip.
+   * The result of `query`.
+   */
+  async #after<Q extends PromiseLike<unknown> & { execute(): unknown }>(
+    tx: Queryable,
+    setup: readonly string[],
+    query: Q,
+  ): Promise<Awaited<Q>> {
+    // Queries are sent in the order they are executed
+    const sent = setup.map((text) => tx.unsafe(text).execute());
+    query.execute();
+    await Promise.all(sent);
+    return await query;
+  }
+
+  /** `statement` with `params`, prepared once per connection: its text repeats chunk after chunk. */
+  #prepared<T extends postgres.Row>(tx: Queryable, statement: string, params: (string | null)[]) {
+    return tx.unsafe<T[]>(statement, params, { prepare: true });
+  }
+
+  /**
+   * For joins by key with a small staged side: the planner left to its costs may hash the whole
+   * target for every chunk; an index lookup per staged key costs the same however large the target
+   * grows (the sync's merge does the same).
+   */
+  #lookupSettings(): string {
+    return this.dialect.mergeSettings(this.keyIndexed);
   }
 
   #toDiff(kind: unknown, fields: unknown[]): KeyDiff {
@@ -255,89 +238,11 @@ export class Comparer {
       mysqlKey: fields.slice(n).map((text, i) => this.#keys[i].toMySql(String(text))),
     };
   }
+}
 
-  /** The key of `alias` as PostgreSQL prints it, then as MySQL should get it. */
-  #keyOutput(alias: string): string {
-    return [
-      ...this.#keys.map((k) => `${alias}.${k.quoted}::text`),
-      ...this.#keys.map((k) => k.mysqlText(alias)),
-    ].join(", ");
-  }
-
-  #keyEq(a: string, b: string): string {
-    return this.#keys.map((k) => `${a}.${k.quoted} = ${b}.${k.quoted}`).join(" AND ");
-  }
-
-  #mismatch(): string {
-    return this.#columns.map((c) => c.differs("s", "t")).join(" OR ");
-  }
-
-  /**
-   * The target rows with the key of `alias`, and how many there are (a target without a primary
-   * key can hold a key twice). OFFSET 0 keeps it a per-key index lookup: flattened into a join,
-   * the planner may prefer to scan the whole target for every chunk.
-   */
-  #lookup(alias: string): string {
-    return `SELECT ${this.#list}, count(*) OVER () AS ${COUNT} FROM ${this.#target} t
-             WHERE ${this.#keyEq("t", alias)} OFFSET 0`;
-  }
-
-  /** `(t.k1, t.k2) > ($1, $2) AND (t.k1, t.k2) <= ($3, $4)` for the bounds given. */
-  #range(
-    lo: readonly (string | null)[] | null,
-    hi: readonly (string | null)[] | null,
-    params: (string | null)[],
-  ): string {
-    const row = (alias: string) => {
-      const columns = this.#keys.map((k) => `${alias}.${k.quoted}`);
-      return columns.length === 1 ? columns[0] : `(${columns.join(", ")})`;
-    };
-    const values = (fields: readonly (string | null)[]) => {
-      const casts = this.#keys.map((k, i) => {
-        params.push(fields[i]);
-        return `$${params.length}::${k.type}`;
-      });
-      return casts.length === 1 ? casts[0] : `(${casts.join(", ")})`;
-    };
-    const terms: string[] = [];
-    if (lo !== null) terms.push(`${row("t")} > ${values(lo)}`);
-    if (hi !== null) terms.push(`${row("t")} <= ${values(hi)}`);
-    return terms.length === 0 ? "true" : terms.join(" AND ");
-  }
-
-  #rangeCheck(scope: string): string {
-    const k0 = this.#keys[0].quoted;
-    return `SELECT (SELECT count(*) FROM ${SRC}) <> (SELECT count(*) FROM ${this.#target} t WHERE ${scope})
-        OR EXISTS (SELECT 1 FROM ${SRC} s
-                   FULL JOIN (SELECT ${this.#list} FROM ${this.#target} t WHERE ${scope}) t
-                     ON ${this.#keyEq("s", "t")}
-                   WHERE s.${k0} IS NULL OR t.${k0} IS NULL OR ${this.#mismatch()}) AS differs`;
-  }
-
-  #rangeDiff(scope: string): string {
-    const k0 = this.#keys[0].quoted;
-    const keyed = this.#keys.map((k) => `COALESCE(s.${k.quoted}, t.${k.quoted}) AS ${k.quoted}`);
-    return `SELECT DISTINCT ON (${this.#keyList}) * FROM (
-      SELECT ${keyed.join(", ")},
-             CASE WHEN t.${k0} IS NULL THEN 'missing' WHEN s.${k0} IS NULL THEN 'extra'
-                  ELSE 'different' END AS ${KIND}
-        FROM ${SRC} s
-        FULL JOIN (SELECT ${this.#list}, count(*) OVER (PARTITION BY ${this.#keyList}) AS ${COUNT}
-                     FROM ${this.#target} t WHERE ${scope}) t ON ${this.#keyEq("s", "t")}
-       WHERE s.${k0} IS NULL OR t.${k0} IS NULL OR t.${COUNT} > 1 OR ${this.#mismatch()}) x`;
-  }
-
-  #lookupCheck(): string {
-    return `SELECT EXISTS (SELECT 1 FROM ${SRC} s LEFT JOIN LATERAL (${this.#lookup("s")}) t ON true
-                   WHERE t.${COUNT} IS NULL OR t.${COUNT} > 1 OR ${this.#mismatch()}) AS differs`;
-  }
-
-  #lookupDiff(): string {
-    const k0 = this.#keys[0].quoted;
-    return `SELECT DISTINCT ON (${this.#keyList}) * FROM (
-      SELECT ${this.#keys.map((k) => `s.${k.quoted}`).join(", ")},
-             CASE WHEN t.${k0} IS NULL THEN 'missing' ELSE 'different' END AS ${KIND}
-        FROM ${SRC} s LEFT JOIN LATERAL (${this.#lookup("s")}) t ON true
-       WHERE t.${COUNT} IS NULL OR t.${COUNT} > 1 OR ${this.#mismatch()}) x`;
-  }
+/** COPY text of the keys (as PostgreSQL prints them). */
+function keysText(keys: readonly KeyDiff[]): string {
+  let text = "";
+  for (const key of keys) text += copyText(key.key);
+  return text;
 }

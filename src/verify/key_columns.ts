@@ -8,7 +8,7 @@
 import { Buffer } from "node:buffer";
 import { quoteIdent } from "../convert/ident.ts";
 import { describeSource } from "../convert/source_kind.ts";
-import { describeTarget } from "../convert/target_kind.ts";
+import { comparedAsText, describeTarget } from "../convert/target_kind.ts";
 import type { SourceColumn, TargetColumn } from "../convert/types.ts";
 import type { KeyValue } from "../tables/source_rows.ts";
 
@@ -32,12 +32,9 @@ export interface KeyColumn extends ComparedColumn {
 
 export function comparedColumn(target: TargetColumn): ComparedColumn {
   const quoted = quoteIdent(target.name);
-  const kind = describeTarget(target.type).kind;
-  // json has no equality operator, and a geometry is best compared as its exact bytes (EWKB)
-  const asText = kind === "json" || kind === "geometry" || kind === "other";
   return {
     quoted,
-    differs: asText
+    differs: comparedAsText(target.type)
       ? (a, b) => `${a}.${quoted}::text IS DISTINCT FROM ${b}.${quoted}::text`
       : (a, b) => `${a}.${quoted} IS DISTINCT FROM ${b}.${quoted}`,
   };

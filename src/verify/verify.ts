@@ -14,9 +14,11 @@ import type { Route } from "../tables/routes.ts";
 import { sourceHead } from "../source/binlog_status.ts";
 import { connectSource, type SourceConnection } from "../source/mysql.ts";
 import { PositionStore } from "../sink/position_store.ts";
+import { detectDialect, type TargetDialect } from "../sink/dialect.ts";
 import { connectTarget, type Sql } from "../sink/postgres.ts";
 import { describeTarget } from "../sink/target.ts";
 import { Comparer, type DiffKind, type KeyDiff, REPAIR_LOCK_SECONDS } from "./comparer.ts";
+import { KeylessVerifier } from "./keyless.ts";
 import { SyncWaiter } from "./sync_wait.ts";
 
 export interface VerifyOptions {
@@ -113,10 +115,11 @@ export async function verify(
       new PositionStore(config.positionSchema, config.syncId),
       options.waitMs,
     );
+    const dialect = await detectDialect(sql);
     const tables: TableReport[] = [];
     const notes: string[] = [];
     for (const route of routes) {
-      tables.push(await verifyTable(route, { source, sql, waiter, options, log, notes }));
+      tables.push(await verifyTable(route, { source, sql, dialect, waiter, options, log, notes }));
     }
     const differs = (t: TableReport) => t.error !== null || t.missing + t.extra + t.different > 0;
     const equal = !tables.some(differs);
@@ -136,6 +139,7 @@ export async function verify(
 interface Session {
   source: SourceConnection;
   sql: Sql;
+  dialect: TargetDialect;
   waiter: SyncWaiter;
   options: VerifyOptions;
   log: Logger;
@@ -168,7 +172,9 @@ async function verifyTable(route: Route, session: Session): Promise<TableReport>
   }
   // Both sides change a value PostgreSQL cannot hold the same way; nothing to report here.
   const codec = makeRowCodec(route, target, () => {});
-  const verifier = new TableVerifier(codec, session, report);
+  const verifier = route.identity.kind === "whole-row"
+    ? new KeylessVerifier(codec, session, report)
+    : new TableVerifier(codec, session, report);
   try {
     await verifier.run();
   } catch (err) {
@@ -215,13 +221,13 @@ class TableVerifier {
     private readonly report: TableReport,
   ) {
     this.#reader = new SourceRows(session.source, codec);
-    this.#comparer = new Comparer(session.sql, codec);
+    this.#comparer = new Comparer(session.sql, codec, session.dialect);
   }
 
   async run(): Promise<void> {
     const { chunkRows } = this.session.options;
     await this.#comparer.prepare();
-    if (!await this.#comparer.keyIndexed()) {
+    if (!this.#comparer.keyIndexed) {
       const key = this.codec.keyIndexes.map((i) => this.codec.targetColumns[i].name);
       const note = `PostgreSQL table ${this.report.target} has no index on its key (${
         key.join(", ")

@@ -1,7 +1,7 @@
 // The command line as a user meets it: exit codes, one-line errors, pos show/set, SIGTERM.
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { readMasterInfo } from "../../src/offsets/master_info.ts";
-import { cliCommand, runCli, startFixture, waitFor } from "../../testing/fixture.ts";
+import { cliCommand, mysqlRows, runCli, startFixture, waitFor } from "../../testing/fixture.ts";
 
 function assertOneLineError(stderr: string, pattern: RegExp): void {
   const lines = stderr.trim().split("\n");
@@ -131,14 +131,13 @@ Deno.test("wrong passwords and missing tables are named; pos set/show; SIGTERM e
   await Deno.writeTextFile(file, text.replace('tables = ["t"]', 'tables = ["t", "nopk", "gone"]'));
   result = await runCli(["run", "-c", file]);
   assertEquals(result.code, 2);
-  assertMatch(result.stderr, /names tables that do not exist in MySQL: s\.gone/);
-  await Deno.writeTextFile(file, text.replace('tables = ["t"]', 'tables = ["t", "nopk"]'));
-  result = await runCli(["run", "-c", file]);
-  assertEquals(result.code, 2);
+  // Only a warning: a table that does not exist yet is followed from its CREATE TABLE.
   assertMatch(
     result.stderr,
-    /MySQL table s\.nopk has no primary key; add one, or set skip_no_pk_table = true/,
+    /\[WARN\] .*names tables that do not exist in MySQL: s\.gone; they are followed from their CREATE TABLE/,
   );
+  // A table without a primary key is followed, its rows matched by their whole value.
+  assertMatch(result.stderr, /s\.nopk has no primary key: its rows are matched by their whole row/);
   await Deno.writeTextFile(file, text);
 
   result = await runCli(["pos", "show", "-c", file]);
@@ -151,10 +150,13 @@ Deno.test("wrong passwords and missing tables are named; pos set/show; SIGTERM e
   assertEquals(result.code, 0, result.stderr);
   assertEquals(await readMasterInfo(config.dataDir), status);
   result = await runCli(["pos", "show", "-c", file]);
+  const [[gtids]] = await mysqlRows(fixture.my, "SELECT @@GLOBAL.gtid_binlog_pos");
   assertEquals(
     result.stdout,
-    `bin_name = "${status.file}"\nbin_pos = ${status.pos}\n` +
-      `# the next run starts here: the applied position saved in "public"."mysql_gp_sync_position"\n`,
+    `bin_name = "${status.file}"\nbin_pos = ${status.pos}\ngtid_state = "${gtids}"\n` +
+      `source_server = "${fixture.mariadb.host}:${fixture.mariadb.port}"\n` +
+      `# the next run starts by GTID after gtid_state: the applied position saved in ` +
+      `"public"."mysql_gp_sync_position"\n`,
   );
 
   // A real `run` process: applies a change, then SIGTERM makes it save and exit 0 promptly.

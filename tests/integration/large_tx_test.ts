@@ -6,8 +6,10 @@ import {
   pgRows,
   startFixture,
   startSync,
+  waitFor,
   waitForCatchUp,
 } from "../../testing/fixture.ts";
+import { SyncProcess } from "../../testing/sync_process.ts";
 
 Deno.test("a transaction larger than a piece arrives whole and atomically", async () => {
   await using fixture = await startFixture();
@@ -34,7 +36,7 @@ Deno.test("a transaction larger than a piece arrives whole and atomically", asyn
     }
   })();
   try {
-    // ~36 MB of row events in one transaction: many pieces of 4 MB.
+    // ~36 MB of row events in one transaction: several pieces (PIECE_BYTES).
     await fixture.my.query(
       "INSERT INTO big.t SELECT seq, REPEAT(CHAR(65 + seq % 26), 590), 0 FROM big.seq_1_to_60000",
     );
@@ -53,6 +55,58 @@ Deno.test("a transaction larger than a piece arrives whole and atomically", asyn
   );
   // Empty, all inserted, all updated: nothing in between was ever visible.
   for (const state of seen) assert([0, 600000, 600001].includes(state), `partial state ${state}`);
+  const log = await Deno.readTextFile(`${config.dataDir}/sync.log`);
+  assert(!log.includes("[ERROR]"), log);
+});
+
+// Narrow rows decode to many times their binlog size: a transaction of millions of them must be
+// bounded by its decoded size, or the sync runs out of heap at the same position on every restart.
+Deno.test("five million narrow rows in one transaction apply at the shipped heap limits", async () => {
+  const rows = 5_000_000;
+  await using fixture = await startFixture();
+  await fixture.my.query(
+    "CREATE DATABASE big; CREATE TABLE big.big (id INT PRIMARY KEY, a INT, b VARCHAR(8), c INT)",
+  );
+  await fixture.pg.unsafe(
+    "CREATE TABLE public.big (id integer PRIMARY KEY, a integer, b varchar(8), c integer)",
+  );
+  const config = await fixture.writeConfig(`[[source]]\nschema = "big"\ntables = ["big"]\n`);
+  await writeMasterInfo(config.dataDir, await fixture.masterStatus());
+  // Written before the sync starts, so it reads the binlog as fast as it can.
+  await fixture.my.query(
+    `INSERT INTO big.big SELECT seq, seq, 'k', NULL FROM big.seq_1_to_${rows}`,
+  );
+  const counts = new Set<number>();
+  let watching = true;
+  // What a reader of the target sees meanwhile: nothing, or the whole transaction.
+  const watcher = (async () => {
+    while (watching) {
+      const [row] = await fixture.pg`SELECT count(*)::int AS n FROM public.big`;
+      counts.add(row.n);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  })();
+  await using sync = await SyncProcess.start({ configFile: fixture.configFile });
+  try {
+    await waitFor("the transaction to arrive", () => {
+      if (sync.exited) throw new Error(`the sync exited: ${sync.stderr}`);
+      return counts.has(rows);
+    }, 300_000);
+  } finally {
+    watching = false;
+    await watcher;
+  }
+  const status = await sync.stop();
+  console.log(`peak RSS of the sync: ${sync.peakMiB.toFixed(0)} MiB`);
+  assertEquals(status.code, 0, sync.stderr);
+  assertEquals([...counts].filter((n) => n !== 0 && n !== rows), [], "partial states seen");
+  assertEquals(
+    await pgRows(fixture.pg, "SELECT count(*), sum(id), sum(a), min(b), max(b), count(c) FROM big"),
+    await mysqlRows(
+      fixture.my,
+      "SELECT count(*), sum(id), sum(a), min(b), max(b), count(c) FROM big.big",
+    ),
+  );
   const log = await Deno.readTextFile(`${config.dataDir}/sync.log`);
   assert(!log.includes("[ERROR]"), log);
 });

@@ -119,6 +119,8 @@ Deno.test("service scripts: start, refuse a second start, restart after kill -9,
 
 Deno.test("service scripts: a sync that dies at once is reported by start.sh", async () => {
   await using fixture = await startFixture();
+  // A first start whose target table does not exist stops at once.
+  await fixture.my.query("CREATE DATABASE s; CREATE TABLE s.t (id INT PRIMARY KEY)");
   await fixture.writeConfig(`status_addr = "off"\n[[source]]\nschema = "s"\ntables = ["t"]\n`);
   const env = {
     MYSQL_GP_SYNC_CONFIG: fixture.configFile,
@@ -127,7 +129,7 @@ Deno.test("service scripts: a sync that dies at once is reported by start.sh", a
   const result = await script("start.sh", env);
   assertEquals(result.code, 1);
   assertMatch(result.stderr, /stopped right after starting; the end of .*sync\.log:/);
-  assertMatch(result.stderr, /names tables that do not exist in MySQL: s\.t/);
+  assertMatch(result.stderr, /PostgreSQL table public\.t \(target of MySQL s\.t\) does not exist/);
 
   const missing = await script("start.sh", { ...env, MYSQL_GP_SYNC_CONFIG: "/nonexistent.toml" });
   assertEquals(missing.code, 2);

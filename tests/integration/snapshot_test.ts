@@ -243,30 +243,40 @@ Deno.test("snapshot refuses a non-empty target and a running sync; --truncate an
   assertEquals((await fixture.pg`SELECT count(*)::int AS n FROM public.acct`)[0].n, 2);
   assertEquals(await readMasterInfo(config.dataDir), null);
 
-  // A row the target's own rules refuse: one line with PostgreSQL's reason, nothing loaded
+  // A row the target's own rules refuse: one line with PostgreSQL's reason; the target was emptied
+  // (--truncate), the chunks before the refused row stay with their checkpoints, no position
   await fixture.pg.unsafe(
     "ALTER TABLE public.acct ADD CONSTRAINT few CHECK (owner <> 'owner 20000')",
   );
-  const rejected = await runCli(["snapshot", "-c", config.file, "--truncate"]);
+  const rejected = await runCli([
+    "snapshot",
+    "-c",
+    config.file,
+    "--truncate",
+    "--chunk-rows",
+    "5000",
+  ]);
   assertEquals(rejected.code, 1, rejected.stderr);
   assertMatch(
     rejected.stderr,
-    /^mysql-gp-sync: PostgreSQL refused a row of bank\.acct for public\.acct: .*violates check constraint "few"; nothing was loaded/m,
+    /^mysql-gp-sync: PostgreSQL refused a row of bank\.acct for public\.acct: .*violates check constraint "few"; the position is unchanged and the chunks loaded before stay/m,
   );
-  assertEquals((await fixture.pg`SELECT count(*)::int AS n FROM public.acct`)[0].n, 2);
+  assertEquals(
+    await pgRows(fixture.pg, "SELECT count(*), min(id), max(id) FROM public.acct"),
+    [["15000", "1", "15000"]],
+  );
   assertEquals(await readMasterInfo(config.dataDir), null);
   await fixture.pg.unsafe("ALTER TABLE public.acct DROP CONSTRAINT few");
 
+  // Run again, it continues after the three chunks loaded
   const loaded = await runCli(["snapshot", "-c", config.file, "--truncate", "--json"]);
   assertEquals(loaded.code, 0, loaded.stderr);
   const doc = JSON.parse(loaded.stdout);
   assertEquals(
-    doc.tables.map((t: { target: string; rows: number; truncated: boolean }) => [
-      t.target,
-      t.rows,
-      t.truncated,
-    ]),
-    [["public.acct", 20000, true], ["ledger.event", 2, false]],
+    doc.tables.map((
+      t: { target: string; rows: number; truncated: boolean; resumed_rows: number },
+    ) => [t.target, t.rows, t.truncated, t.resumed_rows]),
+    [["public.acct", 20000, false, 15000], ["ledger.event", 2, false, 0]],
   );
   const first = { file: doc.bin_name, pos: doc.bin_pos };
   await assertBankEqual(fixture);

@@ -4,11 +4,11 @@ import dgram from "node:dgram";
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import {
   buildReport,
-  prometheusText,
   RateWindow,
   type ReportInput,
   type StatusReport,
 } from "../../src/observe/metrics.ts";
+import { prometheusText } from "../../src/observe/prometheus.ts";
 import { metricName } from "../../src/observe/statsd.ts";
 import { writeMasterInfo } from "../../src/offsets/master_info.ts";
 import { lagBytes } from "../../src/source/binlog_status.ts";
@@ -124,14 +124,14 @@ statsd_prefix = "test"`,
     );
     assertMatch(
       metrics,
-      /^mysql_gp_sync_table_changes_applied_total\{sync_id="1001",table="shop\.t_user",op="update"\} 1$/m,
+      /^mysql_gp_sync_table_changes_applied_total\{sync_id="1001",table="shop\.t_user",operation="update"\} 1$/m,
     );
     assertMatch(metrics, /^mysql_gp_sync_lag_bytes\{sync_id="1001"\} 0$/m);
     assertMatch(metrics, /^mysql_gp_sync_reconnects_total\{sync_id="1001"\} 0$/m);
     assertMatch(
       metrics,
       new RegExp(
-        `^mysql_gp_sync_applied_position\\{sync_id="1001",bin_name="${head.file}"\\} ${head.pos}$`,
+        `^mysql_gp_sync_applied_position_bytes\\{sync_id="1001",bin_name="${head.file}"\\} ${head.pos}$`,
         "m",
       ),
     );

@@ -3,7 +3,7 @@
  * conflicts and the counts/position bookkeeping, with a hand-built encoder and plan stand-in.
  */
 import { assert, assertEquals } from "../support/assert.ts";
-import { Batch, type TableBatch } from "../../src/pipeline/batch.ts";
+import { Batch, TableBatch } from "../../src/pipeline/batch.ts";
 import type { RowEncoder, TablePlan } from "../../src/pipeline/plan.ts";
 import type { ZongJiColumnSchema } from "../../src/convert/types.ts";
 import type {
@@ -83,7 +83,7 @@ const update = (rows: { before: Row; after: Row }[], on = itemsTable): RowsChang
 
 function itemsOf(batch: Batch): TableBatch {
   const found = batch.tables.get(items);
-  assert(found, "no rows for s.items");
+  assert(found instanceof TableBatch, "no keyed rows for s.items");
   return found;
 }
 

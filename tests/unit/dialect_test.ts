@@ -52,12 +52,12 @@ Deno.test("PostgreSQL: staging made by CREATE TABLE AS of the staged columns", (
   assertEquals(POSTGRES.tempStaging(`"mysql_gp_sync_stage_1"`, LAYOUT), [
     `DROP TABLE IF EXISTS pg_temp."mysql_gp_sync_stage_1"`,
     `CREATE TEMP TABLE "mysql_gp_sync_stage_1" ON COMMIT DELETE ROWS AS ` +
-    `SELECT "id", "name", false AS "__mysql_gp_sync_deleted" FROM "public"."items" WITH NO DATA`,
+    `SELECT "id", "name", NULL::boolean AS "__mysql_gp_sync_deleted" FROM "public"."items" WITH NO DATA`,
   ]);
   assertEquals(POSTGRES.sharedStaging(`"sync"."stage_0"`, LAYOUT), [
     `DROP TABLE IF EXISTS "sync"."stage_0"`,
     `CREATE UNLOGGED TABLE "sync"."stage_0" AS ` +
-    `SELECT "id", "name", false AS "__mysql_gp_sync_deleted" FROM "public"."items" WITH NO DATA`,
+    `SELECT "id", "name", NULL::boolean AS "__mysql_gp_sync_deleted" FROM "public"."items" WITH NO DATA`,
   ]);
   assertEquals(POSTGRES.clearSharedStaging(`"sync"."stage_0"`), `TRUNCATE "sync"."stage_0"`);
 });

@@ -2,11 +2,11 @@
  * Row identity and the one column pairing: the sync's row encoder (TablePlan) and the snapshot and
  * verify codec (makeRowCodec) fill the same target columns with the same text and agree on the key.
  */
-import { assertEquals, assertMatch, assertThrows } from "../support/assert.ts";
+import { assert, assertEquals, assertMatch, assertThrows } from "../support/assert.ts";
 import { UserError } from "../../src/config/errors.ts";
 import { dataTypeOf, type SourceColumn, type ZongJiColumnSchema } from "../../src/convert/types.ts";
 import { TablePlan } from "../../src/pipeline/plan.ts";
-import type { SourceTable } from "../../src/schema/table.ts";
+import type { SourceTable, TableIndex } from "../../src/schema/table.ts";
 import type { TargetTable } from "../../src/sink/target.ts";
 import { pairColumns } from "../../src/tables/column_pairing.ts";
 import { makeRowCodec } from "../../src/tables/row_codec.ts";
@@ -43,9 +43,13 @@ const TARGET: TargetTable = {
 };
 
 function route(source: SourceTable = SOURCE): Route {
-  const identity = rowIdentity(source);
-  if (identity === null) throw new Error("test table without identity");
-  return { source, pgSchema: "public", pgTable: "line", explicit: false, identity };
+  return {
+    source,
+    pgSchema: "public",
+    pgTable: "line",
+    explicit: false,
+    identity: rowIdentity(source),
+  };
 }
 
 const schemaOf = (columns: readonly SourceColumn[]): ZongJiColumnSchema[] =>
@@ -55,15 +59,65 @@ const schemaOf = (columns: readonly SourceColumn[]): ZongJiColumnSchema[] =>
     CHARACTER_SET_NAME: c.charset,
   }));
 
-Deno.test("a table's rows are identified by its primary key; without one, not at all", () => {
-  assertEquals(rowIdentity(SOURCE), { kind: "primary-key", columns: ["Region", "id"] });
-  assertEquals(rowIdentity({ ...SOURCE, primaryKey: [] }), null);
+const notNull = (c: SourceColumn): SourceColumn => ({ ...c, nullable: false });
+
+/** SOURCE without its primary key, with `indexes`; `note` and `id` NOT NULL. */
+const KEYLESS: SourceTable = {
+  ...SOURCE,
+  primaryKey: [],
+  columns: [notNull(SOURCE.columns[0]), notNull(SOURCE.columns[1]), SOURCE.columns[2]],
+  indexes: [],
+};
+
+Deno.test("a table's rows are identified by its primary key first", () => {
+  const unique = { name: "u", columns: ["id"], unique: true };
+  assertEquals(rowIdentity({ ...SOURCE, indexes: [unique] }), {
+    kind: "primary-key",
+    columns: ["Region", "id"],
+  });
+});
+
+Deno.test("without a primary key, by the narrowest unique key whose columns are all NOT NULL", () => {
+  const table = (indexes: TableIndex[]) => rowIdentity({ ...KEYLESS, indexes });
+  assertEquals(
+    table([
+      { name: "wide", columns: ["note", "id"], unique: true },
+      { name: "plain", columns: ["id"], unique: false },
+      { name: "narrow", columns: ["ID"], unique: true },
+    ]),
+    { kind: "unique-key", columns: ["ID"] },
+  );
+  // A nullable column lets NULLs repeat; an expression part does not make the columns unique.
+  assertEquals(table([{ name: "n", columns: ["region"], unique: true }]).kind, "whole-row");
+  assertEquals(
+    table([{ name: "f", columns: ["id"], unique: true, functional: true }]).kind,
+    "whole-row",
+  );
+});
+
+Deno.test("without either, by the whole row: every column, and no entry for the decoder", () => {
+  const identity = rowIdentity(KEYLESS);
+  assertEquals(identity, { kind: "whole-row", columns: ["note", "id", "region"] });
+  const keyless = { ...route(KEYLESS), source: { ...KEYLESS, table: "log" } };
+  const lookup = keyLookup([route(), keyless]);
+  assertEquals(lookup("shop", "log"), undefined, "before images decoded whole");
 });
 
 Deno.test("keyLookup hands the decoder each route's identity columns in lower case", () => {
   const lookup = keyLookup([route()]);
   assertEquals(lookup("shop", "line"), new Set(["region", "id"]));
   assertEquals(lookup("shop", "other"), undefined);
+});
+
+Deno.test("a whole-row identity takes every column of the layout at hand, NULLs encoded", () => {
+  const plan = new TablePlan(route(KEYLESS), TARGET, () => {});
+  assert(plan.wholeRow);
+  // A layout that has lost a column (DDL since) is still a whole row, of what it has
+  const encoder = plan.encoderFor(schemaOf(KEYLESS.columns.slice(0, 2)));
+  assertEquals(encoder.keyIndexes, [0, 1]);
+  assertEquals(encoder.encode({ note: null, id: 3 }), [null, "3"]);
+  const codec = makeRowCodec(route(KEYLESS), TARGET, () => {});
+  assertEquals(codec.keyIndexes, [0, 1, 2]);
 });
 
 Deno.test("pairColumns pairs by name and finds the identity columns, in key order", () => {

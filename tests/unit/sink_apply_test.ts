@@ -8,45 +8,8 @@ import { directCopy, directRows } from "../../src/sink/apply_direct.ts";
 import { plainStatements } from "../../src/sink/apply_plain.ts";
 import { mergeStatements } from "../../src/sink/apply_staged.ts";
 import { GREENPLUM, POSTGRES } from "../../src/sink/dialect.ts";
-import type { FinalState, TableChanges } from "../../src/sink/input.ts";
 import { stagedLines, stagingCopy } from "../../src/sink/staging.ts";
-import type { TargetTable } from "../../src/sink/target.ts";
-
-type Fields = (string | null)[];
-
-/** A share of `public.items` (the first `keyCount` columns the key) as a batch would give it. */
-function share(
-  columns: string[],
-  keyCount: number,
-  rows: { states?: [string, FinalState][]; inserted?: Fields[] },
-  target: Partial<TargetTable> = {},
-): TableChanges {
-  const keyIndexes = columns.slice(0, keyCount).map((_, i) => i);
-  const states = new Map(
-    rows.states ?? rows.inserted!.map((row) => [keyIndexes.map((i) => row[i]).join("\u0000"), row]),
-  );
-  return {
-    plan: {
-      targetName: `"public"."items"`,
-      sourceName: "shop.items",
-      target: {
-        schema: "public",
-        table: "items",
-        columns: columns.map((name) => ({ name, type: "text" })),
-        indexLeads: [],
-        uniqueKeys: [],
-        ...target,
-      },
-    },
-    encoder: { columns, keyIndexes, keyColumns: columns.slice(0, keyCount) },
-    size: states.size,
-    insertedRows: rows.inserted ?? null,
-    states,
-    keyFields: (key) => key.split("\u0000"),
-  };
-}
-
-const PRIMARY_KEY = { indexLeads: ["id"], uniqueKeys: [["id"]] };
+import { PRIMARY_KEY, share } from "../support/table_share.ts";
 
 Deno.test("plain: one DELETE of every key, then one INSERT of the surviving rows as literals", () => {
   const table = share(["id", "name"], 1, {

@@ -6,15 +6,20 @@
  */
 import { decimalWidth, fractionWidth } from "../../convert/binary.ts";
 
+export const DECIMAL = 0;
 export const TINY = 1;
 export const SHORT = 2;
 export const LONG = 3;
 export const FLOAT = 4;
 export const DOUBLE = 5;
+export const TIMESTAMP = 7;
 export const LONGLONG = 8;
 export const INT24 = 9;
 export const DATE = 10;
+export const TIME = 11;
+export const DATETIME = 12;
 export const YEAR = 13;
+export const NEWDATE = 14;
 export const VARCHAR = 15;
 export const BIT = 16;
 export const TIMESTAMP2 = 17;

@@ -9,6 +9,7 @@
  * @module
  */
 import type { ZongJiColumnSchema } from "../../convert/types.ts";
+import { builtFromHistory } from "./history_layout.ts";
 import type { MissingInternal } from "./internals.ts";
 import { prepareRowReaders } from "./row_readers.ts";
 import type {
@@ -40,6 +41,9 @@ interface MarkedTableMapEvent extends TableMapEventLike {
  * full metadata each time. When a table id's event has exactly the bytes of one seen before, the
  * entry prepared then is taken again: zongji skips its metadata parsing and this function returns
  * at once. For single-row transactions this was a third of the decoding time.
+ *
+ * `verify` sees each entry built anew (not one taken again) before it is patched: it may throw to
+ * refuse the entry's layout.
  */
 export function prepareTableMap(
   zongji: ZongJiLike,
@@ -47,15 +51,21 @@ export function prepareTableMap(
   catalog: CatalogLookup,
   keyColumns: KeyLookup,
   report: MissingInternal,
+  verify: (entry: ZongJiTableMapEntry, event: TableMapEventLike) => void = () => {},
 ): void {
   installTableMapReuse(event, report);
   if (event[REUSED]) return;
+  const built = zongji.tableMap[event.tableId];
+  if (built?.columns) verify(built, event);
   patchTableMap(zongji, event, catalog);
   prepareRowReaders(zongji, event, keyColumns);
   const entry = zongji.tableMap[event.tableId];
   const bytes = event[EVENT_BYTES];
-  // Only entries built from the event alone: zongji builds others from INFORMATION_SCHEMA.
-  if (!bytes || !entry?.columns || !selfDescribing(zongji, event)) return;
+  // Only entries built from the event alone or from the schema history: zongji builds others
+  // from INFORMATION_SCHEMA as it is now. A history entry holds until the history changes, when
+  // `forgetPreparedTable` drops it.
+  if (!bytes || !entry?.columns) return;
+  if (!selfDescribing(zongji, event) && !builtFromHistory(entry)) return;
   let known = preparedEntries.get(zongji.tableMap);
   if (!known) {
     known = { checksumBytes: zongji.useChecksum ? 4 : 0, byTableId: new Map() };
@@ -84,6 +94,22 @@ export function reusePreparedTableMap(
   const known = preparedFor(zongji.tableMap, tableId, body);
   if (!known) return undefined;
   return zongji.tableMap[tableId] = known.entry;
+}
+
+/**
+ * Forgets the entries of table `schema`.`table`, zongji's and those prepared, whose layout a DDL
+ * statement may have changed: its next table map is built anew.
+ */
+export function forgetPreparedTable(zongji: ZongJiLike, schema: string, table: string): void {
+  const ofTable = (entry: ZongJiTableMapEntry) =>
+    entry.parentSchema === schema && entry.tableName === table;
+  for (const [id, entry] of Object.entries(zongji.tableMap)) {
+    if (ofTable(entry)) delete zongji.tableMap[Number(id)];
+  }
+  const known = preparedEntries.get(zongji.tableMap)?.byTableId;
+  for (const [id, prepared] of known ?? []) {
+    if (ofTable(prepared.entry)) known!.delete(id);
+  }
 }
 
 /** The checksum covers the event header too (time, position), so it differs every time. */
