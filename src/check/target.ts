@@ -1,7 +1,7 @@
 /**
  * The target side of `check`: PostgreSQL login and privileges, the position table, every route's
- * target table and columns against their source columns, and whether the source still has the
- * binlog `run` would start from.
+ * target table and columns against their source columns (on Greenplum also its distribution and
+ * storage, see greenplum.ts), and whether the source still has the binlog `run` would start from.
  *
  * @module
  */
@@ -21,6 +21,7 @@ import { SchemaStore } from "../sink/schema_store.ts";
 import { connectTarget, type Sql } from "../sink/postgres.ts";
 import { describeTarget, keyIndexed, targetColumnFor, type TargetTable } from "../sink/target.ts";
 import { fail, type Finding, ok, warn } from "./finding.ts";
+import { greenplumFindings } from "./greenplum.ts";
 import { historyFinding } from "./history.ts";
 
 /** What the target side of `check` found. */
@@ -47,6 +48,7 @@ export async function checkTarget(config: Config, routes: TableRoute[]): Promise
     const followed = routes.map((route) => `${route.source.schema}.${route.source.table}`);
     findings.push(historyFinding(await schemas.state(sql), followed, schemas.table, !!stored));
     for (const route of routes) findings.push(...await routeFindings(config, sql, route));
+    findings.push(...await greenplumFindings(config, sql, routes));
     return { findings, stored };
   } finally {
     await sql.end({ timeout: 5 }).catch(() => {});

@@ -297,3 +297,55 @@ function createTable(table: NewTable, suffix: string): string[] {
     }\n)${suffix}`,
   ];
 }
+
+/**
+ * Catalog queries only Greenplum (5, 6, 7) and Cloudberry answer, for `check`. Each table is named
+ * by `$1` (schema) and `$2` (table); none is sent to PostgreSQL.
+ */
+export const GREENPLUM_CATALOG = {
+  /**
+   * The columns (`name`) of catalog table `$1` (e.g. `pg_catalog.gp_distribution_policy`): GP5
+   * has `attrnums`, GP6 and later `distkey` and `policytype`; `pg_class.relstorage` is gone in GP7.
+   */
+  catalogColumns: `SELECT a.attname::text AS name
+      FROM pg_catalog.pg_attribute a
+     WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped`,
+  /**
+   * A table's distribution policy: `policy` (`p` hashed, `r` replicated; NULL before GP6) and the
+   * key's column names in key order (`columns`, empty when distributed randomly); no row when the
+   * table has no policy. `keyColumn` is `distkey` (GP6+, an int2vector) or `attrnums` (GP5).
+   * generate_series rather than WITH ORDINALITY: GP5 is PostgreSQL 8.3.
+   */
+  distributionPolicy(keyColumn: "distkey" | "attrnums", withPolicyType: boolean): string {
+    const key = `p.${keyColumn}::int2[]`;
+    return `SELECT ${withPolicyType ? "p.policytype::text" : "NULL::text"} AS policy,
+           array(SELECT a.attname::text
+                   FROM generate_series(array_lower(${key}, 1), array_upper(${key}, 1)) AS i
+                   JOIN pg_catalog.pg_attribute a
+                     ON a.attrelid = p.localoid AND a.attnum = (${key})[i]
+                  ORDER BY i) AS columns
+      FROM pg_catalog.gp_distribution_policy p
+      JOIN pg_catalog.pg_class c ON c.oid = p.localoid
+      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = $1 AND c.relname = $2`;
+  },
+  /**
+   * How a table is stored: `appendOnly` (a pg_appendonly row), `options` (reloptions, e.g.
+   * `appendoptimized=true`, `orientation=column`), `accessMethod` (GP7+: `heap`, `ao_row`,
+   * `ao_column`) and `storage` (GP5/6 `relstorage`: `h`, `a`, `c`; NULL when `withRelstorage` is
+   * false).
+   */
+  tableStorage(withRelstorage: boolean): string {
+    return `SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_appendonly ao WHERE ao.relid = c.oid)
+             AS "appendOnly",
+           coalesce(c.reloptions, '{}')::text[] AS options,
+           am.amname::text AS "accessMethod",
+           ${withRelstorage ? "c.relstorage::text" : "NULL::text"} AS storage
+      FROM pg_catalog.pg_class c
+      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
+     WHERE n.nspname = $1 AND c.relname = $2`;
+  },
+  /** Whether UPDATE and DELETE lock rows (on) or whole tables (off, GP6's default). */
+  deadlockDetector: "SHOW gp_enable_global_deadlock_detector",
+} as const;
