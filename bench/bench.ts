@@ -30,6 +30,8 @@ import { replicate } from "../src/pipeline/replicate.ts";
 import { POSITION_TABLE } from "../src/sink/position_store.ts";
 import { pgClient } from "../src/sink/postgres.ts";
 import { type Fixture, startFixture } from "../testing/fixture.ts";
+import { hasPdeathsig } from "../testing/os.ts";
+import { memoryMiB } from "../testing/sync_process.ts";
 import { zongjiSeconds } from "./decoder.ts";
 import { type BenchOptions, parseOptions, USAGE } from "./options.ts";
 import {
@@ -37,7 +39,6 @@ import {
   cpuBetween,
   cpuSnapshot,
   initClockTicks,
-  memoryMiB,
   type ProcessGroup,
   readPidFile,
   SyncProcess,
@@ -633,7 +634,7 @@ class Bench {
     });
     const pollSql = benchClient(fixture, 1);
     const lockSql = benchClient(fixture, 1);
-    const child = this.child = new SyncProcess(config.file);
+    const child = this.child = new SyncProcess(config.file, await hasPdeathsig());
     this.#syncPids = () => (child.exited ? [] : [child.pid]);
     const rss = new RssSampler(child.pid);
     const writer = new PacedWriter(writerConn, table, options.rate, options.liveStmtRows);

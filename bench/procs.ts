@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { productionV8Flags } from "../testing/sync_process.ts";
 
 let ticksPerSecond = 100;
 
@@ -43,18 +44,6 @@ export function childrenOf(ppid: number): number[] {
     if (f && Number(f[1]) === ppid) pids.push(Number(entry.name));
   }
   return pids;
-}
-
-/** VmRSS and VmHWM (peak) of `pid` in MiB; null when it is gone. */
-export function memoryMiB(pid: number): { rss: number; hwm: number } | null {
-  try {
-    const text = Deno.readTextFileSync(`/proc/${pid}/status`);
-    const kb = (name: string) =>
-      Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? 0);
-    return { rss: kb("VmRSS") / 1024, hwm: kb("VmHWM") / 1024 };
-  } catch {
-    return null;
-  }
 }
 
 /** CPU seconds all CPUs of the machine have been busy since boot (not idle nor waiting for I/O). */
@@ -115,27 +104,14 @@ export function readPidFile(path: string): number | null {
   }
 }
 
-let pdeathsig: boolean | undefined;
-
-function hasPdeathsig(): boolean {
-  if (pdeathsig === undefined) {
-    try {
-      const out = new Deno.Command("setpriv", { args: ["--help"], stderr: "null" }).outputSync();
-      pdeathsig = new TextDecoder().decode(out.stdout).includes("--pdeathsig");
-    } catch {
-      pdeathsig = false;
-    }
-  }
-  return pdeathsig;
-}
-
 /** `deno run -A main.ts run --config FILE` as a child process; its log goes to data_dir/sync.log. */
 export class SyncProcess {
   readonly #child: Deno.ChildProcess;
   readonly status: Promise<Deno.CommandStatus>;
   exited: Deno.CommandStatus | null = null;
 
-  constructor(configFile: string) {
+  /** `killWithParent`: `testing/os.ts` hasPdeathsig(), so the sync dies with the benchmark. */
+  constructor(configFile: string, killWithParent: boolean) {
     const root = new URL("..", import.meta.url).pathname;
     const args = [
       "run",
@@ -148,7 +124,7 @@ export class SyncProcess {
     ];
     // With setpriv the kernel kills the sync if the benchmark dies; setpriv execs, so the pid
     // stays the sync's own.
-    const [cmd, cmdArgs] = hasPdeathsig()
+    const [cmd, cmdArgs] = killWithParent
       ? ["setpriv", ["--pdeathsig", "KILL", "--", Deno.execPath(), ...args]]
       : [Deno.execPath(), args];
     this.#child = new Deno.Command(cmd, {
@@ -190,14 +166,4 @@ export class SyncProcess {
       // already gone
     }
   }
-}
-
-/**
- * The V8 heap limits a deployed sync runs with (deno.json's `cli` and `compile` tasks and the
- * service scripts), so the benchmark measures memory as users will see it.
- */
-function productionV8Flags(): string[] {
-  const config = JSON.parse(Deno.readTextFileSync(new URL("../deno.json", import.meta.url)));
-  const match = /--v8-flags=(\S+)/.exec(config.tasks.cli);
-  return match ? [`--v8-flags=${match[1]}`] : [];
 }

@@ -16,7 +16,7 @@
 import { parseArgs } from "node:util";
 import postgres from "postgres";
 import { startFixture } from "../testing/fixture.ts";
-import { memoryMiB } from "./procs.ts";
+import { memoryMiB } from "../testing/sync_process.ts";
 import { checksumText, insertStatement, mysqlChecksum, mysqlTable, pgChecksum } from "./rows.ts";
 
 const USAGE =
