@@ -18,7 +18,7 @@ import { rowIdentity } from "../tables/row_identity.ts";
 import type { TableRoute } from "../tables/routes.ts";
 import { PositionStore, type StoredPosition } from "../sink/position_store.ts";
 import { SchemaStore } from "../sink/schema_store.ts";
-import { connectTarget, type Sql } from "../sink/postgres.ts";
+import { connectTarget, type Sql, tableExists } from "../sink/postgres.ts";
 import { describeTarget, keyIndexed, targetColumnFor, type TargetTable } from "../sink/target.ts";
 import { fail, type Finding, ok, warn } from "./finding.ts";
 import { greenplumFindings } from "./greenplum.ts";
@@ -78,9 +78,7 @@ async function positionTableFinding(
   store: PositionStore,
 ): Promise<Finding> {
   // One question per query: privilege functions fail on objects that do not exist.
-  const [{ exists }] = await sql<{ exists: boolean }[]>`
-    SELECT to_regclass(${store.table}) IS NOT NULL AS exists`;
-  if (exists) {
+  if (await tableExists(sql, store.table)) {
     const [{ write }] = await sql<{ write: boolean }[]>`
       SELECT has_table_privilege(${store.table}, 'SELECT')
          AND has_table_privilege(${store.table}, 'INSERT')

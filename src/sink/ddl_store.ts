@@ -7,7 +7,7 @@
  */
 import { qualified, quoteLiteral } from "../convert/ident.ts";
 import type { BinlogPosition } from "../offsets/position.ts";
-import type { Queryable } from "./postgres.ts";
+import { type Queryable, tableExists } from "./postgres.ts";
 
 /** The last DDL applied to each followed table. */
 export const DDL_APPLIED_TABLE = "mysql_gp_sync_ddl";
@@ -73,7 +73,7 @@ export class DdlStore {
 
   /** The last DDL applied to each table, by table name; empty before any. */
   async lastApplied(sql: Queryable): Promise<AppliedDdl[]> {
-    if (!await exists(sql, this.applied)) return [];
+    if (!await tableExists(sql, this.applied)) return [];
     const rows = await sql.unsafe<
       {
         source_table: string;
@@ -105,7 +105,7 @@ export class DdlStore {
 
   /** Whether the statement ending at `position` was marked handled. */
   async skipped(sql: Queryable, position: BinlogPosition): Promise<boolean> {
-    if (!await exists(sql, this.skips)) return false;
+    if (!await tableExists(sql, this.skips)) return false;
     const rows = await sql.unsafe(
       `SELECT 1 FROM ${this.skips} WHERE sync_id = $1 AND bin_name = $2 AND bin_pos = $3`,
       [this.syncId, position.file, position.pos],
@@ -127,12 +127,4 @@ export class DdlStore {
     return `INSERT INTO ${this.skips} (sync_id, bin_name, bin_pos) VALUES ` +
       `(${quoteLiteral(this.syncId)}, ${quoteLiteral(position.file)}, ${Math.trunc(position.pos)})`;
   }
-}
-
-async function exists(sql: Queryable, table: string): Promise<boolean> {
-  const [{ found }] = await sql.unsafe<{ found: boolean }[]>(
-    `SELECT to_regclass($1) IS NOT NULL AS found`,
-    [table],
-  );
-  return found;
 }

@@ -9,7 +9,7 @@ import { qualified, quoteLiteral } from "../convert/ident.ts";
 import type { GtidState } from "../offsets/gtid.ts";
 import type { GtidTrail } from "../offsets/gtid_trail.ts";
 import type { BinlogPosition } from "../offsets/position.ts";
-import type { Queryable } from "./postgres.ts";
+import { type Queryable, tableExists } from "./postgres.ts";
 
 /** Name of the table that holds each sync's applied position, beside the data it describes. */
 export const POSITION_TABLE = "mysql_gp_sync_position";
@@ -78,10 +78,7 @@ export class PositionStore {
 
   /** The stored position, or null if this sync has none (or the table does not exist yet). */
   async read(sql: Queryable): Promise<StoredPosition | null> {
-    const exists = await sql<
-      { found: boolean }[]
-    >`SELECT to_regclass(${this.table}) IS NOT NULL AS found`;
-    if (!exists[0].found) return null;
+    if (!await tableExists(sql, this.table)) return null;
     // Every column, so that a table from before the GTID columns reads too.
     const rows = await sql.unsafe<Record<string, unknown>[]>(
       `SELECT * FROM ${this.table} WHERE sync_id = $1`,

@@ -131,3 +131,12 @@ export function isTargetConnectionLoss(err: unknown): boolean {
     code === "EPIPE" || code === "CONNECT_TIMEOUT" || code === "57P01" || code === "57P02" ||
     code === "57P03" || code === "08006" || code === "08003" || code === "08001";
 }
+
+/** Whether `table` (a qualified, quoted name) exists: state tables are created on first use. */
+export async function tableExists(sql: Queryable, table: string): Promise<boolean> {
+  const [{ found }] = await sql.unsafe<{ found: boolean }[]>(
+    `SELECT to_regclass($1) IS NOT NULL AS found`,
+    [table],
+  );
+  return found;
+}

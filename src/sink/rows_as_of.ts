@@ -8,7 +8,7 @@
  */
 import { qualified } from "../convert/ident.ts";
 import { type BinlogPosition, comparePositions } from "../offsets/position.ts";
-import type { Queryable } from "./postgres.ts";
+import { type Queryable, tableExists } from "./postgres.ts";
 
 /** Name of the table of load positions, in `position_schema` beside the position table. */
 export const ROWS_AS_OF_TABLE = "mysql_gp_sync_rows_as_of";
@@ -37,9 +37,7 @@ export class RowsAsOf {
   /** The load position of each source table (`schema.table`) that has one; none without a table. */
   async read(sql: Queryable): Promise<Map<string, BinlogPosition>> {
     const found = new Map<string, BinlogPosition>();
-    const [{ exists }] = await sql<{ exists: boolean }[]>`
-      SELECT to_regclass(${this.table}) IS NOT NULL AS exists`;
-    if (!exists) return found;
+    if (!await tableExists(sql, this.table)) return found;
     const rows = await sql.unsafe<{ source: string; bin_name: string; bin_pos: string }[]>(
       `SELECT source, bin_name, bin_pos::text AS bin_pos FROM ${this.table} WHERE sync_id = $1`,
       [this.syncId],
@@ -83,8 +81,8 @@ export class RowsAsOf {
 
   /** Forgets every table's load position: the target is as of one position again (`pos set`). */
   async clear(sql: Queryable): Promise<void> {
-    const [{ exists }] = await sql<{ exists: boolean }[]>`
-      SELECT to_regclass(${this.table}) IS NOT NULL AS exists`;
-    if (exists) await sql.unsafe(`DELETE FROM ${this.table} WHERE sync_id = $1`, [this.syncId]);
+    if (await tableExists(sql, this.table)) {
+      await sql.unsafe(`DELETE FROM ${this.table} WHERE sync_id = $1`, [this.syncId]);
+    }
   }
 }

@@ -11,7 +11,7 @@ import { qualified, quoteLiteral } from "../convert/ident.ts";
 import { type BinlogPosition, comparePositions } from "../offsets/position.ts";
 import type { TableVersion } from "../schema/history.ts";
 import { type SourceTable, tableKey } from "../schema/table.ts";
-import type { Queryable } from "./postgres.ts";
+import { type Queryable, tableExists } from "./postgres.ts";
 
 /** Name of the table that holds each sync's schema history. */
 export const SCHEMA_TABLE = "mysql_gp_sync_schema";
@@ -166,10 +166,7 @@ export class SchemaStore {
   }
 
   async #versions(sql: Queryable): Promise<StoredVersion[]> {
-    const exists = await sql<
-      { found: boolean }[]
-    >`SELECT to_regclass(${this.table}) IS NOT NULL AS found`;
-    if (!exists[0].found) return [];
+    if (!await tableExists(sql, this.table)) return [];
     const rows = await sql.unsafe<VersionRow[]>(
       `SELECT schema_name, table_name, bin_name, bin_pos::text AS bin_pos, definition, origin,
               provisional, ddl

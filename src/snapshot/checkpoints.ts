@@ -6,7 +6,7 @@
  * @module
  */
 import { qualified } from "../convert/ident.ts";
-import type { Queryable } from "../sink/postgres.ts";
+import { type Queryable, tableExists } from "../sink/postgres.ts";
 import type { DoneChunk } from "./chunks.ts";
 
 /** Name of the table of chunk checkpoints, in `position_schema` beside the position table. */
@@ -48,9 +48,7 @@ export class Checkpoints {
   /** This sync's checkpoints by source table (`schema.table`); none when the table is absent. */
   async read(sql: Queryable): Promise<Map<string, TableCheckpoints>> {
     const found = new Map<string, TableCheckpoints>();
-    const [{ exists }] = await sql<{ exists: boolean }[]>`
-      SELECT to_regclass(${this.table}) IS NOT NULL AS exists`;
-    if (!exists) return found;
+    if (!await tableExists(sql, this.table)) return found;
     const rows = await sql.unsafe<{
       source: string;
       target: string;
@@ -102,9 +100,7 @@ export class Checkpoints {
 
   /** Forgets the checkpoints of `sources`, or of every table when null. */
   async discard(sql: Queryable, sources: readonly string[] | null): Promise<void> {
-    const [{ exists }] = await sql<{ exists: boolean }[]>`
-      SELECT to_regclass(${this.table}) IS NOT NULL AS exists`;
-    if (!exists) return;
+    if (!await tableExists(sql, this.table)) return;
     if (sources === null) {
       await sql.unsafe(`DELETE FROM ${this.table} WHERE sync_id = $1`, [this.syncId]);
     } else if (sources.length > 0) {
