@@ -26,7 +26,8 @@ import {
   sourceName,
   targetName,
 } from "../tables/followed.ts";
-import { type Route, tableKey } from "../tables/routes.ts";
+import type { Route } from "../tables/routes.ts";
+import { tableKey } from "../schema/table.ts";
 import type { TableName } from "../schema/ddl/changes.ts";
 import { type LossReporter, TablePlan } from "./plan.ts";
 

@@ -6,7 +6,7 @@
  */
 import type { RuleConfig } from "../config/config.ts";
 import type { BinlogPosition } from "../offsets/position.ts";
-import type { SourceTable } from "../schema/table.ts";
+import { type SourceTable, tableKey } from "../schema/table.ts";
 import type { RowIdentity } from "./row_identity.ts";
 
 /** A source table and the PostgreSQL table its rows go to. */
@@ -27,11 +27,6 @@ export interface Route extends TableRoute {
    * here are skipped, since applying a whole-row change twice would count it twice.
    */
   rowsAsOf?: BinlogPosition;
-}
-
-/** Key under which routes are looked up for a binlog event. */
-export function tableKey(schema: string, table: string): string {
-  return `${schema}\u0000${table}`;
 }
 
 /** Pairs every source table with its `[[rule]]`, or the default `public.<table>`. */
