@@ -24,7 +24,7 @@ const LABEL: Record<Level, string> = { ok: "OK  ", warn: "WARN", fail: "FAIL" };
 export async function checkCommand(ctx: CommandContext): Promise<number> {
   const config = await loadConfig(ctx.configFile);
   const source = await checkSource(config);
-  const routes = [...buildRoutes(source.tables, config.rules).values()];
+  const routes = [...buildRoutes(source.tables, config.rules, config.instanceName).values()];
   const target = await checkTarget(config, routes);
   const dataDir = await dataDirProblem(config.dataDir);
   const findings = [

@@ -7,21 +7,10 @@
  */
 import { parse, TomlError } from "smol-toml";
 import { ConfigError } from "./errors.ts";
+import type { Table } from "./toml_reader.ts";
+import { type RuleConfig, type SourceConfig, TableRulesReader } from "./table_rules.ts";
 
-/** One `[[source]]` entry: a MySQL schema and the tables to follow in it. */
-export interface SourceConfig {
-  schema: string;
-  /** Exact names, or `*` for every table of the schema. */
-  tables: string[];
-}
-
-/** One `[[rule]]` entry: where a MySQL table lands in PostgreSQL. */
-export interface RuleConfig {
-  schema: string;
-  table: string;
-  pgSchema: string;
-  pgTable: string;
-}
+export type { RuleConfig, SourceConfig } from "./table_rules.ts";
 
 /** The validated configuration: every key of the seed plus our extensions. */
 export interface Config {
@@ -65,6 +54,8 @@ export interface Config {
   batchPlainMaxRows: number;
   /** Identifies this sync in the PostgreSQL position table. */
   syncId: string;
+  /** Names this source in a rule's `source_value` (`{instance}`); default: the sync_id. */
+  instanceName: string;
   /** Schema of the position table in PostgreSQL. */
   positionSchema: string;
   logLevel: "debug" | "info" | "warn" | "error";
@@ -99,8 +90,6 @@ export const DEFAULT_LOG_MAX_FILES = 5;
 
 /** Port of the status/metrics HTTP endpoint unless `status_addr` says otherwise. */
 export const DEFAULT_STATUS_PORT = 9717;
-
-type Table = Record<string, unknown>;
 
 /** Reads, parses and validates a config file. Throws ConfigError with a one-line message. */
 export async function loadConfig(
@@ -195,6 +184,7 @@ const KNOWN_KEYS = new Set([
   "batch_max_ms",
   "batch_plain_max_rows",
   "sync_id",
+  "instance_name",
   "position_schema",
   "log_level",
   "log_max_size",
@@ -208,120 +198,7 @@ const KNOWN_KEYS = new Set([
 /** Keys the Go ancestor (go-mysql-elasticsearch) accepted that mean nothing here; tolerated silently. */
 const ANCESTOR_KEYS = new Set(["bulk_size", "flush_bulk_time", "skip_master_data", "mysqldump"]);
 
-const SOURCE_KEYS = new Set(["schema", "tables"]);
-const RULE_KEYS = new Set(["schema", "table", "pg_schema", "pg_table"]);
-/** Elasticsearch-specific rule keys of the ancestor; tolerated so old files still load. */
-const ANCESTOR_RULE_KEYS = new Set(["index", "type", "parent", "id", "field", "filter"]);
-
-class Reader {
-  constructor(private readonly doc: Table, private readonly file: string) {}
-
-  fail(key: string, expected: string, got?: unknown): never {
-    const shown = got === undefined ? "" : `, got ${JSON.stringify(got)}`;
-    throw new ConfigError(`${this.file}: ${key}: expected ${expected}${shown}`);
-  }
-
-  string(table: Table, key: string, where: string, fallback?: string): string {
-    const value = table[key];
-    if (value === undefined) {
-      if (fallback !== undefined) return fallback;
-      this.fail(where + key, "a string (the key is required)");
-    }
-    if (typeof value !== "string") this.fail(where + key, "a string", value);
-    return value;
-  }
-
-  nonEmpty(table: Table, key: string, where: string, fallback?: string): string {
-    const value = this.string(table, key, where, fallback);
-    if (value.trim() === "") this.fail(where + key, "a non-empty string", value);
-    return value;
-  }
-
-  integer(key: string, min: number, max: number, fallback?: number): number {
-    const value = this.doc[key];
-    if (value === undefined) {
-      if (fallback !== undefined) return fallback;
-      this.fail(key, `an integer from ${min} to ${max} (the key is required)`);
-    }
-    const n = typeof value === "bigint" ? Number(value) : value;
-    if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > max) {
-      this.fail(key, `an integer from ${min} to ${max}`, typeof value === "bigint" ? n : value);
-    }
-    return n;
-  }
-
-  boolean(key: string, fallback: boolean): boolean {
-    const value = this.doc[key];
-    if (value === undefined) return fallback;
-    if (typeof value !== "boolean") this.fail(key, "true or false", value);
-    return value;
-  }
-
-  oneOf<T extends string>(key: string, choices: readonly T[], fallback: T): T {
-    const value = this.doc[key] ?? fallback;
-    if (typeof value !== "string" || !choices.includes(value.toLowerCase() as T)) {
-      this.fail(key, `one of ${choices.map((c) => `"${c}"`).join(", ")}`, value);
-    }
-    return value.toLowerCase() as T;
-  }
-
-  tables(key: string): Table[] {
-    const value = this.doc[key];
-    if (value === undefined) return [];
-    if (!Array.isArray(value) || value.some((v) => typeof v !== "object" || Array.isArray(v))) {
-      this.fail(key, `an array of tables ([[${key}]] sections)`);
-    }
-    return value as Table[];
-  }
-
-  /** Bytes: an integer, or a string with a unit ("512kB", "100MB", "1GB"; powers of 1024). */
-  size(key: string, fallback: number): number {
-    const value = this.doc[key];
-    if (value === undefined) return fallback;
-    const n = typeof value === "bigint" ? Number(value) : value;
-    if (typeof n === "number" && Number.isSafeInteger(n) && n >= 0) return n;
-    const match = typeof value === "string" ? /^\s*(\d+)\s*([kMG]?)B?\s*$/i.exec(value) : null;
-    if (!match) {
-      this.fail(key, 'a size such as "100MB", "512kB" or a number of bytes (0: off)', value);
-    }
-    const unit = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[match[2].toLowerCase()]!;
-    return Number(match[1]) * unit;
-  }
-
-  address(key: string, defaultPort: number, fallback?: string): { host: string; port: number } {
-    return this.parseAddress(key, this.nonEmpty(this.doc, key, "", fallback), defaultPort);
-  }
-
-  /** An array of `"host:port"` strings; empty when the key is absent. */
-  addresses(key: string, defaultPort: number): { host: string; port: number }[] {
-    const value = this.doc[key];
-    if (value === undefined) return [];
-    if (!Array.isArray(value) || value.some((v) => typeof v !== "string" || v.trim() === "")) {
-      this.fail(key, `an array of "host:port" strings, e.g. ["10.0.0.2:${defaultPort}"]`, value);
-    }
-    return (value as string[]).map((addr) => this.parseAddress(key, addr, defaultPort));
-  }
-
-  parseAddress(key: string, addr: string, defaultPort: number): { host: string; port: number } {
-    const match = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d+))?$/.exec(addr.trim());
-    const port = match?.[3] === undefined ? defaultPort : Number(match[3]);
-    if (!match || port < 1 || port > 65535) {
-      this.fail(key, `"host:port", e.g. "127.0.0.1:${defaultPort}"`, addr);
-    }
-    return { host: match[1] ?? match[2], port };
-  }
-
-  /** A misspelt key would otherwise be ignored silently, so unknown keys are errors. */
-  checkKeys(table: Table, known: Set<string>, tolerated: Set<string>, where: string): void {
-    for (const key of Object.keys(table)) {
-      if (!known.has(key) && !tolerated.has(key)) {
-        throw new ConfigError(
-          `${this.file}: ${where}unknown key "${key}" (check the spelling; the README lists every key)`,
-        );
-      }
-    }
-  }
-
+class Reader extends TableRulesReader {
   config(env: Record<string, string | undefined>): Config {
     const { doc, file } = this;
     this.checkKeys(doc, KNOWN_KEYS, ANCESTOR_KEYS, "");
@@ -338,6 +215,7 @@ class Reader {
     const dataDir = this.nonEmpty(doc, "data_dir", "", "./var");
     const concurrentSize = this.integer("concurrent_size", 1, 64, 1);
     const serverId = this.integer("server_id", 1, 4294967295);
+    const syncId = this.nonEmpty(doc, "sync_id", "", String(serverId));
     return {
       file,
       mysqlHost: host,
@@ -366,7 +244,8 @@ class Reader {
       batchMaxRows: this.integer("batch_max_rows", 1, 10_000_000, 50_000),
       batchMaxMs: this.integer("batch_max_ms", 1, 60_000, 200),
       batchPlainMaxRows: this.integer("batch_plain_max_rows", 0, 1000, 32),
-      syncId: this.nonEmpty(doc, "sync_id", "", String(serverId)),
+      syncId,
+      instanceName: this.nonEmpty(doc, "instance_name", "", syncId),
       positionSchema: this.nonEmpty(doc, "position_schema", "", "public"),
       logLevel: this.oneOf("log_level", ["debug", "info", "warn", "error"] as const, "info"),
       logMaxSize: this.size("log_max_size", DEFAULT_LOG_MAX_SIZE),
@@ -381,32 +260,6 @@ class Reader {
         ["strict", "catalog"] as const,
         "strict",
       ),
-    };
-  }
-
-  source(table: Table, index: number): SourceConfig {
-    const where = `[[source]] #${index + 1} `;
-    this.checkKeys(table, SOURCE_KEYS, new Set(), where);
-    const schema = this.nonEmpty(table, "schema", where);
-    const tables = table.tables;
-    if (
-      !Array.isArray(tables) || tables.length === 0 ||
-      tables.some((t) => typeof t !== "string" || t === "")
-    ) {
-      this.fail(where + "tables", 'a non-empty array of table names, e.g. ["t_user"]', tables);
-    }
-    return { schema, tables: tables as string[] };
-  }
-
-  rule(table: Table, index: number): RuleConfig {
-    const where = `[[rule]] #${index + 1} `;
-    this.checkKeys(table, RULE_KEYS, ANCESTOR_RULE_KEYS, where);
-    const tableName = this.nonEmpty(table, "table", where);
-    return {
-      schema: this.nonEmpty(table, "schema", where),
-      table: tableName,
-      pgSchema: this.nonEmpty(table, "pg_schema", where, "public"),
-      pgTable: this.nonEmpty(table, "pg_table", where, tableName),
     };
   }
 }

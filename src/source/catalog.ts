@@ -6,6 +6,7 @@
  * @module
  */
 import type { SourceConfig } from "../config/config.ts";
+import { isNamePattern, matchesName } from "../config/names.ts";
 import {
   type InformationSchemaColumn,
   informationSchemaColumnsSql,
@@ -14,35 +15,50 @@ import {
 import type { SourceTable, TableIndex } from "../schema/table.ts";
 import { isMariaDb, type SourceConnection } from "./mysql.ts";
 
-/** Lists the tables `[[source]]` names (with `*` expanded), in config order. Missing ones are reported. */
+/**
+ * Lists the tables `[[source]]` names (names, `*` and patterns expanded), in config order. Exact
+ * names that do not exist are reported in `missing`, patterns that match nothing in `unmatched`.
+ */
 export async function resolveSourceTables(
   connection: SourceConnection,
   sources: SourceConfig[],
-): Promise<{ tables: SourceTable[]; missing: string[] }> {
+): Promise<{ tables: SourceTable[]; missing: string[]; unmatched: string[] }> {
   const schemas = [...new Set(sources.map((s) => s.schema))];
-  const known = await tablesWithKeys(connection, "t.TABLE_SCHEMA IN (?)", [schemas]);
+  const known = schemas.some(isNamePattern)
+    ? await tablesWithKeys(connection, "t.TABLE_SCHEMA NOT IN (?)", [SYSTEM_SCHEMAS])
+    : await tablesWithKeys(connection, "t.TABLE_SCHEMA IN (?)", [schemas]);
   const tables: SourceTable[] = [];
   const missing: string[] = [];
+  const unmatched: string[] = [];
   const seen = new Set<string>();
-  const take = (entry: SourceTable) => {
-    const key = `${entry.schema}.${entry.table}`;
-    if (!seen.has(key)) {
-      seen.add(key);
-      tables.push(entry);
-    }
-  };
   for (const source of sources) {
     for (const name of source.tables) {
-      if (name === "*") {
-        for (const entry of known.values()) if (entry.schema === source.schema) take(entry);
-        continue;
+      const matches = [...known.values()].filter((entry) =>
+        matchesName(source.schema, entry.schema) && matchesName(name, entry.table)
+      );
+      if (matches.length === 0) {
+        const shown = `${source.schema}.${name}`;
+        if (isNamePattern(source.schema) || isNamePattern(name)) unmatched.push(shown);
+        else missing.push(shown);
       }
-      const entry = known.get(`${source.schema}.${name}`);
-      if (entry) take(entry);
-      else missing.push(`${source.schema}.${name}`);
+      for (const entry of matches.sort(byName)) {
+        const key = `${entry.schema}.${entry.table}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        tables.push(entry);
+      }
     }
   }
-  return { tables, missing };
+  return { tables, missing, unmatched };
+}
+
+/** Schemas of the server itself, never followed by a schema pattern. */
+const SYSTEM_SCHEMAS = ["mysql", "information_schema", "performance_schema", "sys"];
+
+function byName(a: SourceTable, b: SourceTable): number {
+  return a.schema === b.schema
+    ? (a.table < b.table ? -1 : a.table > b.table ? 1 : 0)
+    : (a.schema < b.schema ? -1 : 1);
 }
 
 /**

@@ -8,6 +8,7 @@
  */
 import type { Config, SourceConfig } from "../config/config.ts";
 import { UserError } from "../config/errors.ts";
+import { matchesName } from "../config/names.ts";
 import type { Logger } from "../util/log.ts";
 import type { SourceTable } from "../schema/table.ts";
 import { buildRoutes, type Route, routeOf, type TableRoute } from "./routes.ts";
@@ -63,7 +64,7 @@ export async function followedRoutes(
   // The identity depends on the columns: a unique key with a nullable column does not identify
   await loadColumns(source, tables);
   const routes: Route[] = [];
-  for (const route of buildRoutes(tables, config.rules).values()) {
+  for (const route of buildRoutes(tables, config.rules, config.instanceName).values()) {
     const identified = withIdentity(route, config, log);
     if (identified) routes.push(identified);
   }
@@ -75,17 +76,17 @@ export async function followedRoutes(
  * start: null when it is skipped (no primary key, skip_no_pk_table = true).
  */
 export function newTableRoute(table: SourceTable, config: Config, log: Logger): Route | null {
-  return withIdentity(routeOf(table, config.rules), config, log);
+  return withIdentity(routeOf(table, config.rules, config.instanceName), config, log);
 }
 
-/** Whether a `[[source]]` entry names `schema.table`, by name or by `*`. */
+/** Whether a `[[source]]` entry names `schema.table`, by name, `*` or pattern. */
 export function coveredBySources(
   sources: readonly SourceConfig[],
   schema: string,
   table: string,
 ): boolean {
   return sources.some((s) =>
-    s.schema === schema && (s.tables.includes("*") || s.tables.includes(table))
+    matchesName(s.schema, schema) && s.tables.some((name) => matchesName(name, table))
   );
 }
 

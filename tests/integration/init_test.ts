@@ -4,6 +4,7 @@ import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { loadConfig, parseConfig } from "../../src/config/config.ts";
 import { type InitSettings, renderConfig } from "../../src/commands/init.ts";
 import { runCli, startFixture } from "../../testing/fixture.ts";
+import { plainRule } from "../support/rules.ts";
 
 const WEIRD_PASSWORD = `p"a\\ss#1 'x'`;
 
@@ -60,8 +61,8 @@ Deno.test("init: writes a config for the source's tables that loads and passes c
   assertEquals([config.flavor, config.serverId], ["mariadb", 1001]);
   assertEquals(config.sources, [{ schema: "shop", tables: ["line", "t_user"] }]);
   assertEquals(config.rules, [
-    { schema: "shop", table: "line", pgSchema: "public", pgTable: "line" },
-    { schema: "shop", table: "t_user", pgSchema: "public", pgTable: "t_user" },
+    plainRule("shop", "line", "public", "line"),
+    plainRule("shop", "t_user", "public", "t_user"),
   ]);
   assertMatch(text, /^# {3}"audit", # no primary key/m);
   assert(!text.includes("v_user"), "views are not followed");
@@ -132,12 +133,7 @@ Deno.test("init: writes a config for the source's tables that loads and passes c
   );
   const fromEnv = parseConfig(result.stdout, "stdout.toml", env);
   assertEquals([fromEnv.mysqlPass, fromEnv.pgPass], [WEIRD_PASSWORD, pg.password]);
-  assertEquals(fromEnv.rules, [{
-    schema: "crm",
-    table: "contact",
-    pgSchema: "dw",
-    pgTable: "contact",
-  }]);
+  assertEquals(fromEnv.rules, [plainRule("crm", "contact", "dw", "contact")]);
 
   // Mistakes.
   result = await runCli(["init", ...connection, "--schema", "empty_one", "-o", "-"]);

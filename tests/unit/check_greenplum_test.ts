@@ -20,6 +20,7 @@ import { GREENPLUM_CATALOG } from "../../src/sink/dialect.ts";
 import type { Sql } from "../../src/sink/postgres.ts";
 import type { SourceTable } from "../../src/schema/table.ts";
 import type { TableRoute } from "../../src/tables/routes.ts";
+import { routeOf } from "../../src/tables/routes.ts";
 
 const table = {
   label: "app.orders -> public.orders",
@@ -183,7 +184,7 @@ function standIn(version: string, asked: string[]): Sql {
 }
 
 const source: SourceTable = { schema: "app", table: "orders", columns: [], primaryKey: ["id"] };
-const route: TableRoute = { source, pgSchema: "public", pgTable: "orders", explicit: false };
+const route: TableRoute = routeOf(source, [], "test");
 const config = { concurrentSize: 4 } as Config;
 
 Deno.test("the probe: nothing on PostgreSQL, every Greenplum finding otherwise", async () => {

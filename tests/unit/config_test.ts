@@ -1,6 +1,7 @@
 import { assertEquals, assertThrows } from "../support/assert.ts";
 import { parseConfig, PASSWORD_ENV } from "../../src/config/config.ts";
 import { ConfigError } from "../../src/config/errors.ts";
+import { plainRule } from "../support/rules.ts";
 
 /** The example config of the original tool's documentation, verbatim (comments translated). */
 const SEED = `# source mysql
@@ -67,7 +68,7 @@ Deno.test("the seed's example config loads with every key's meaning", () => {
   assertEquals(config.concurrentAckWin, 2048);
   assertEquals(config.sources, [{ schema: "advanced", tables: ["t_user"] }]);
   assertEquals(config.rules, [
-    { schema: "advanced", table: "t_user", pgSchema: "public", pgTable: "t_user" },
+    plainRule("advanced", "t_user", "public", "t_user"),
   ]);
 });
 
@@ -143,7 +144,7 @@ Deno.test("defaults: rule pg_schema public, pg_table = table; data_dir ./var", (
   assertEquals(config.pgPort, 5432);
   assertEquals(config.concurrentSize, 1);
   assertEquals(config.dataDir, `${Deno.cwd()}/rel/dir/var`);
-  assertEquals(config.rules[0], { schema: "s", table: "t", pgSchema: "public", pgTable: "t" });
+  assertEquals(config.rules[0], plainRule("s", "t", "public", "t"));
   assertEquals(config.syncId, "7");
 });
 

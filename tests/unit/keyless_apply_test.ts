@@ -13,6 +13,7 @@ import { createTableStatements } from "../../src/tables/create_table.ts";
 import { rowIdentity } from "../../src/tables/row_identity.ts";
 import type { Route } from "../../src/tables/routes.ts";
 import { KeylessStatements } from "../../src/verify/keyless_statements.ts";
+import { routeOf } from "../../src/tables/routes.ts";
 
 const COLUMNS = [{ name: "a", type: "integer" }, { name: "doc", type: "json" }, {
   name: "b",
@@ -119,13 +120,7 @@ Deno.test("a keyless table is created without a key; on Greenplum spread randoml
     }],
     indexes: [],
   };
-  const route: Route = {
-    source,
-    pgSchema: "public",
-    pgTable: "log",
-    explicit: false,
-    identity: rowIdentity(source),
-  };
+  const route: Route = { ...routeOf(source, [], "test"), identity: rowIdentity(source) };
   const [, postgres] = createTableStatements(route, { postgis: false });
   assertEquals(postgres, `CREATE TABLE "public"."log" (\n  "a" integer\n)`);
   const [, greenplum] = createTableStatements(route, { postgis: false, dialect: GREENPLUM });

@@ -12,6 +12,7 @@ import { pairColumns } from "../../src/tables/column_pairing.ts";
 import { makeRowCodec } from "../../src/tables/row_codec.ts";
 import { keyLookup, rowIdentity } from "../../src/tables/row_identity.ts";
 import type { Route } from "../../src/tables/routes.ts";
+import { routeOf } from "../../src/tables/routes.ts";
 
 const column = (name: string, columnType: string): SourceColumn => ({
   name,
@@ -43,13 +44,7 @@ const TARGET: TargetTable = {
 };
 
 function route(source: SourceTable = SOURCE): Route {
-  return {
-    source,
-    pgSchema: "public",
-    pgTable: "line",
-    explicit: false,
-    identity: rowIdentity(source),
-  };
+  return { ...routeOf(source, [], "test"), identity: rowIdentity(source) };
 }
 
 const schemaOf = (columns: readonly SourceColumn[]): ZongJiColumnSchema[] =>
