@@ -47,6 +47,7 @@ init flags (written into the config; the output refuses to overwrite without --f
   --mysql-addr HOST:PORT --mysql-user USER --mysql-pass PASS   (source, default 127.0.0.1:3306 root)
   --pg-host HOST --pg-port PORT --pg-user USER --pg-pass PASS --pg-dbname DB   (target)
   --schema NAME (repeatable; default all)  --pg-schema NAME  --server-id N  --data-dir DIR
+  --tables NAME (repeatable; a name or pattern such as order_\\d+; default every table)
   -o, --output FILE (default: the --config file; - for stdout)  --force
 
 snapshot flags (run again after an interruption, it continues where it stopped):

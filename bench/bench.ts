@@ -33,7 +33,8 @@ import { type Fixture, startFixture } from "../testing/fixture.ts";
 import { hasPdeathsig } from "../testing/os.ts";
 import { memoryMiB } from "../testing/sync_process.ts";
 import { zongjiSeconds } from "./decoder.ts";
-import { type BenchOptions, parseOptions, USAGE } from "./options.ts";
+import { type ProxyProcess, roundTripMs, spawnProxy } from "./proxy_process.ts";
+import { type BenchOptions, parseOptions, USAGE, type Variant } from "./options.ts";
 import {
   childrenOf,
   cpuBetween,
@@ -51,6 +52,7 @@ import {
   renderText,
   type Report,
   type ThroughputResult,
+  variantLabel,
 } from "./report.ts";
 import {
   changeStatement,
@@ -66,6 +68,8 @@ import {
 } from "./rows.ts";
 
 type Position = { file: string; pos: number };
+
+const NO_VARIANT: Variant = { delayMs: 0, writers: null };
 
 const t0 = performance.now();
 
@@ -250,6 +254,10 @@ class Bench {
   child: SyncProcess | null = null;
   /** The benchmark's own PostgreSQL connections (DDL, COPY, checks). */
   readonly pg: postgres.Sql;
+  /** Latency proxies to PostgreSQL by delay each way (ms), started when first needed. */
+  readonly #proxies = new Map<number, ProxyProcess>();
+  /** Configs written so far. */
+  #configs = 0;
 
   constructor(private readonly fixture: Fixture, private readonly options: BenchOptions) {
     this.pg = benchClient(fixture, 2);
@@ -288,20 +296,24 @@ class Bench {
   async run(): Promise<Report> {
     const { options, fixture } = this;
     await this.#describeEnvironment();
+    await this.#startProxies();
     await fixture.my.query("CREATE DATABASE bench");
     if (options.only.has("copy")) {
       await this.#phase("COPY ceiling", async () => this.report.copy = await this.copyCeiling());
     }
-    for (const single of [false, true]) {
-      if (!options.only.has(single ? "single" : "batch")) continue;
+    const workloads = [
+      ...(options.only.has("batch") ? [{ single: false, keyless: false }] : []),
+      ...(options.only.has("single") ? [{ single: true, keyless: false }] : []),
+      ...(options.only.has("keyless") ? [{ single: false, keyless: true }] : []),
+    ];
+    for (const { single, keyless } of workloads) {
       for (const kind of ["insert", "update", "delete"] as const) {
-        const result = await this.throughput(kind, single);
-        this.report.throughput.push(result);
-      }
-    }
-    if (options.only.has("keyless")) {
-      for (const kind of ["insert", "update", "delete"] as const) {
-        this.report.throughput.push(await this.throughput(kind, false, true));
+        // The variants of one workload in turns: their ratios compare like with like.
+        for (let run = 0; run < options.repeat; run++) {
+          for (const variant of options.variants) {
+            this.report.throughput.push(await this.throughput(kind, single, keyless, variant));
+          }
+        }
       }
     }
     if (options.only.has("lag") || options.only.has("memory")) {
@@ -366,12 +378,50 @@ class Bench {
     );
   }
 
-  async #config(table: string): Promise<Config> {
-    const extra = this.options.configExtra;
-    const lines = [`sync_id = "bench-${table}"`];
+  async #config(table: string, variant: Variant = NO_VARIANT): Promise<Config> {
+    const extra = this.options.configExtra.filter((line) =>
+      variant.writers === null || !/^concurrent_size\s*=/.test(line)
+    );
+    // A sync of its own per run: the next must not resume where the last one stopped (it would
+    // apply every later run's workload again).
+    const lines = [`sync_id = "bench-${table}-${++this.#configs}"`];
     if (!extra.some((line) => /^status_addr\s*=/.test(line))) lines.push(`status_addr = "off"`);
+    if (variant.writers !== null) lines.push(`concurrent_size = ${variant.writers}`);
     lines.push(...extra, "", "[[source]]", `schema = "bench"`, `tables = ["${table}"]`);
-    return await this.fixture.writeConfig(lines.join("\n"));
+    return await this.fixture.writeConfig(lines.join("\n"), { pg: this.#proxy(variant.delayMs) });
+  }
+
+  /**
+   * Starts the proxies the variants need (one per delay, each way between the sync and
+   * PostgreSQL) and notes the round trip measured through each.
+   */
+  async #startProxies(): Promise<void> {
+    const { port, user, password, database } = this.fixture.postgres;
+    for (const { delayMs } of this.options.variants) {
+      if (delayMs === 0 || this.#proxies.has(delayMs)) continue;
+      const proxy = await spawnProxy(port, delayMs);
+      this.#proxies.set(delayMs, proxy);
+      const at = { host: proxy.host, port: proxy.port };
+      const through = pgClient({ ...at, user, password, database, max: 1 });
+      const [direct, proxied] = [await roundTripMs(this.pg), await roundTripMs(through)];
+      await through.end({ timeout: 1 });
+      this.report.environment.push(
+        `latency: a proxy process delaying each way by ${delayMs} ms between the sync and ` +
+          `PostgreSQL; SELECT 1 round trip (median of 50) ${proxied.toFixed(2)} ms through it, ` +
+          `${direct.toFixed(2)} ms direct`,
+      );
+    }
+  }
+
+  /** The address the sync reaches PostgreSQL at: through the proxy delaying each way `delayMs`. */
+  #proxy(delayMs: number): ProxyProcess | undefined {
+    return delayMs === 0 ? undefined : this.#proxies.get(delayMs);
+  }
+
+  /** Stops the latency proxies. */
+  async close(): Promise<void> {
+    for (const proxy of this.#proxies.values()) await proxy.close();
+    await this.pg.end({ timeout: 1 });
   }
 
   async #createTables(table: string, keyless = false): Promise<void> {
@@ -469,16 +519,22 @@ class Bench {
    * One workload of `kind`; `keyless`: into a table without a key, whose rows the sync matches by
    * their whole value.
    */
-  async throughput(kind: Kind, single: boolean, keyless = false): Promise<ThroughputResult> {
+  async throughput(
+    kind: Kind,
+    single: boolean,
+    keyless: boolean,
+    variant: Variant,
+  ): Promise<ThroughputResult> {
     const { options, fixture } = this;
     const table = `t_${kind}_${keyless ? "keyless" : single ? "single" : "batch"}`;
     const name = `${keyless ? "keyless " : ""}${kind}s, ${
       single ? "single-row autocommit" : `${options.stmtRows}-row statements`
-    }`;
+    }${variantLabel(variant)}`;
     const result: ThroughputResult = {
       kind,
       single,
       keyless,
+      variant,
       stmtRows: options.stmtRows,
       rows: options.rows,
       seconds: null,
@@ -515,7 +571,7 @@ class Bench {
           result.sourceSeconds.toFixed(1)
         } s (binlog ${start.file}:${start.pos} -> ${end.file}:${end.pos}); syncing`,
       );
-      await this.#runInProcess(table, start, end, result);
+      await this.#runInProcess(table, start, end, result, variant);
       if (result.seconds !== null) {
         result.equal = await this.#equal(table);
         say(
@@ -526,7 +582,13 @@ class Bench {
           }`,
         );
         if (!result.equal) result.error = "tables differ";
-        result.zongjiSeconds = await zongjiSeconds(
+        // The source side is the same for every variant: read it alone once.
+        const first = variant === options.variants[0] &&
+          !this.report.throughput.some((r) =>
+            r.kind === kind && r.single === single &&
+            r.keyless === keyless
+          );
+        result.zongjiSeconds = !first ? null : await zongjiSeconds(
           await this.#config(table),
           "bench",
           table,
@@ -550,8 +612,9 @@ class Bench {
     start: Position,
     end: Position,
     result: ThroughputResult,
+    variant: Variant,
   ): Promise<void> {
-    const config = await this.#config(table);
+    const config = await this.#config(table, variant);
     await writeMasterInfo(config.dataDir, start);
     const log = new BenchLogger(config.logLevel, { quiet: !this.options.verbose });
     await log.openFile(`${config.dataDir}/sync.log`);
@@ -888,7 +951,7 @@ export async function main(args: string[]): Promise<number> {
   globalThis.addEventListener("unload", onUnload);
   try {
     bench = new Bench(fixture, options);
-    const report = await bench.run().finally(() => bench!.pg.end({ timeout: 1 }));
+    const report = await bench.run().finally(() => bench!.close());
     say("done");
     console.log(renderText(report));
     console.log(renderMarkdown(report));

@@ -33,6 +33,22 @@ export interface BenchOptions {
   only: Set<Phase>;
   /** Show the sync's log lines (in-process runs) on stderr. */
   verbose: boolean;
+  /**
+   * Each throughput workload runs once per variant, one after the other (so that the figures
+   * compared share the machine's state): every delay (ms each way between the sync and
+   * PostgreSQL, 0 = loopback) with every writer count (`concurrent_size`; null = the config's).
+   */
+  variants: Variant[];
+  /** Runs of every variant of a workload, taken in turns; the report compares their medians. */
+  repeat: number;
+}
+
+/** How one run of a throughput workload reaches PostgreSQL. */
+export interface Variant {
+  /** Added each way by a loopback proxy (testing/proxy.ts); 0: straight to PostgreSQL. */
+  delayMs: number;
+  /** `concurrent_size` for the run; null: as the config says. */
+  writers: number | null;
 }
 
 export const USAGE = `usage: deno task bench [flags]
@@ -50,6 +66,15 @@ table (text, then markdown). Phases: ${PHASES.join(", ")}.
   --timeout-seconds N   give up waiting for one catch-up after this long (default 600)
   --config-extra LINE   extra line for the sync's config file, repeatable ("concurrent_size = 4")
   --only LIST           comma-separated phases to run (default: all)
+  --delay-ms N          also run every throughput workload through a loopback proxy delaying each
+                        way by N ms (fractions allowed), right after its loopback run, and report
+                        the two side by side with their ratio (target >= 0.85 at a 2 ms round
+                        trip); the round trip measured through the proxy is reported (its own
+                        forwarding adds about 0.3-0.5 ms: 0.75 gives about 2 ms)
+  --writers LIST        run every throughput workload once per concurrent_size in LIST (e.g. 1,6),
+                        one after the other, and report each against the first
+  --repeat N            run the variants of each workload N times, in turns, and compare the
+                        medians (default 1; on a shared machine 3 or more)
   --quick               small smoke run: --rows 20000 --lag-seconds 5 --block-seconds 5
   --verbose             show the in-process sync's log on stderr
   -h, --help            this text
@@ -65,6 +90,20 @@ function positiveInt(flag: string, text: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1) throw new Error(`--${flag}: expected a positive integer`);
   return n;
+}
+
+/** Every delay with every writer count, loopback first. */
+function variants(delayText: string | undefined, writersText: string | undefined): Variant[] {
+  const delays = [0];
+  if (delayText !== undefined && delayText !== "0") {
+    const delay = Number(delayText);
+    if (!(delay > 0)) throw new Error("--delay-ms: expected a positive number");
+    delays.push(delay);
+  }
+  const writers = writersText === undefined
+    ? [null]
+    : writersText.split(",").map((text) => positiveInt("writers", text.trim()));
+  return delays.flatMap((delayMs) => writers.map((n) => ({ delayMs, writers: n })));
 }
 
 /** Parses flags (falling back to BENCH_* variables); null means --help was asked for. */
@@ -87,6 +126,9 @@ export function parseOptions(
       "timeout-seconds": { type: "string" },
       "config-extra": { type: "string", multiple: true },
       only: { type: "string" },
+      "delay-ms": { type: "string" },
+      writers: { type: "string" },
+      repeat: { type: "string" },
       quick: { type: "boolean" },
       verbose: { type: "boolean" },
       help: { type: "boolean", short: "h" },
@@ -131,6 +173,8 @@ export function parseOptions(
     configExtra: extra.map((line) => line.trim()).filter((line) => line !== ""),
     only,
     verbose: bool("verbose"),
+    variants: variants(flag("delay-ms"), flag("writers")),
+    repeat: int("repeat", 1),
   };
   if (options.stmtRows > options.rows) options.stmtRows = options.rows;
   return options;

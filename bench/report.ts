@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { Variant } from "./options.ts";
 import type { Kind } from "./rows.ts";
 
 export interface CopyResult {
@@ -16,6 +17,8 @@ export interface ThroughputResult {
   single: boolean;
   /** A table without a key: the sync matches its rows by their whole value. */
   keyless: boolean;
+  /** How the sync reached PostgreSQL, and with how many writers. */
+  variant: Variant;
   stmtRows: number;
   rows: number;
   /** Seconds from "streaming" to applied up to the source's position; null on error/timeout. */
@@ -77,6 +80,8 @@ export interface Report {
 }
 
 export const TARGETS: Record<Kind, number> = { insert: 25, update: 15, delete: 25 };
+/** Every workload at a 2 ms round trip to PostgreSQL: at least this share of its loopback figure. */
+export const LATENCY_RATIO_TARGET = 0.85;
 export const LAG_P99_TARGET_MS = 1000;
 export const RSS_TARGET_MIB = 300;
 
@@ -96,7 +101,67 @@ function workloadName(r: ThroughputResult): string {
   return `${r.keyless ? "keyless " : ""}${r.kind}s, ${how}`;
 }
 
+/** ` (+1 ms each way, concurrent_size 6)`; empty for loopback with the config's writers. */
+export function variantLabel(variant: Variant): string {
+  const parts = [
+    ...variant.delayMs > 0 ? [`+${variant.delayMs} ms each way`] : [],
+    ...variant.writers !== null ? [`concurrent_size ${variant.writers}`] : [],
+  ];
+  return parts.length > 0 ? ` (${parts.join(", ")})` : "";
+}
+
 type Table = { head: string[]; rows: string[][]; align: ("l" | "r")[] };
+
+/**
+ * Each variant of a workload beside its first (loopback, the first writer count), by the median
+ * of their runs: the runs of one workload go in turns, so the ratio compares like with like on a
+ * shared machine.
+ */
+function variantTable(report: Report): Table | null {
+  const groups = new Map<string, { first: ThroughputResult; rates: (number | null)[] }>();
+  for (const r of report.throughput) {
+    const id = JSON.stringify([r.kind, r.single, r.keyless, r.variant]);
+    const group = groups.get(id) ?? { first: r, rates: [] };
+    group.rates.push(r.seconds ? r.rows / r.seconds : null);
+    groups.set(id, group);
+  }
+  const rows: string[][] = [];
+  let base: { first: ThroughputResult; rate: number | null } | null = null;
+  for (const { first: r, rates } of groups.values()) {
+    const rate = rates.includes(null) ? null : median(rates as number[]);
+    const same = base !== null && base.first.kind === r.kind &&
+      base.first.single === r.single && base.first.keyless === r.keyless;
+    if (!same) {
+      base = { first: r, rate };
+      continue;
+    }
+    const ratio = rate !== null && base!.rate !== null ? rate / base!.rate : null;
+    const them = base!.first.variant;
+    const latency = r.variant.delayMs > 0 && them.delayMs === 0 &&
+      r.variant.writers === them.writers;
+    rows.push([
+      workloadName(r),
+      `${base!.rate === null ? "-" : int(base!.rate)}${variantLabel(them)}`,
+      `${rate === null ? "-" : int(rate)}${variantLabel(r.variant)}`,
+      String(rates.length),
+      ratio === null ? "-" : ratio.toFixed(2),
+      latency ? `>= ${LATENCY_RATIO_TARGET}` : "-",
+      ratio === null ? "ERROR" : latency ? ratio >= LATENCY_RATIO_TARGET ? "PASS" : "MISS" : "-",
+    ]);
+  }
+  if (rows.length === 0) return null;
+  return {
+    head: ["workload", "first rows/s", "this rows/s", "runs", "ratio", "target", "result"],
+    rows,
+    align: ["l", "r", "r", "r", "r", "r", "l"],
+  };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
 
 function throughputTable(report: Report): Table {
   const ceiling = report.copy?.best ?? null;
@@ -127,7 +192,7 @@ function throughputTable(report: Report): Table {
     const target = r.keyless ? null : TARGETS[r.kind];
     const cpu = (name: string) => r.seconds ? pct(r.cpu.get(name) ?? 0, r.seconds) : "-";
     return [
-      workloadName(r),
+      workloadName(r) + variantLabel(r.variant),
       int(r.rows),
       rate === null ? (r.error ?? "failed") : int(rate),
       ceiling ? int(ceiling) : "-",
@@ -261,11 +326,17 @@ const LEGEND = "rows/s: row changes applied per second, from the sync's start of
   "encoding and waiting). RSS growth: peak RSS of the process running the sync (the benchmark itself) above its " +
   "RSS before the sync started.";
 
+const VARIANTS_TITLE =
+  "Each workload's runs against its first (run one after another; round trips " +
+  "through a loopback proxy delaying each way between the sync and PostgreSQL):";
+
 /** The whole report as plain text. */
 export function renderText(report: Report): string {
   const parts = [report.title, ...report.environment.map((e) => `  ${e}`), ""];
   if (report.copy) parts.push(copyLine(report.copy), "");
   if (report.throughput.length) parts.push(textTable(throughputTable(report)), "");
+  const variants = variantTable(report);
+  if (variants) parts.push(VARIANTS_TITLE, textTable(variants), "");
   if (report.lag) {
     parts.push("Lag (commit on the source -> visible in PostgreSQL), sync running live:");
     parts.push(textTable(lagTable(report.lag)), "");
@@ -287,6 +358,8 @@ export function renderMarkdown(report: Report): string {
   if (report.throughput.length) {
     parts.push(markdownTable(throughputTable(report)), "", LEGEND, "");
   }
+  const variants = variantTable(report);
+  if (variants) parts.push(VARIANTS_TITLE, "", markdownTable(variants), "");
   if (report.lag) {
     parts.push("Lag (commit on the source -> visible in PostgreSQL), sync running live:", "");
     parts.push(markdownTable(lagTable(report.lag)), "");

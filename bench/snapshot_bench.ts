@@ -1,7 +1,10 @@
 /**
  * Speed of `snapshot` on one big table, beside pgloader on the same table:
- * `deno run -A bench/snapshot_bench.ts [--rows N] [--readers 1,2,4] [--chunk-rows N]`
+ * `deno run -A bench/snapshot_bench.ts [--rows N] [--readers 1,2,4] [--chunk-rows N] [--delay-ms N]`
  * (default 3,000,000 rows of the six-column shape of bench/rows.ts; readers as in concurrent_size).
+ * With `--delay-ms N` every reader count is also run with PostgreSQL behind a proxy process
+ * delaying each way by N ms (a 2N ms round trip), right after its loopback run, and the ratio of
+ * the two load rates is shown. Without pgloader installed its run is left out.
  *
  * On throwaway MariaDB + PostgreSQL servers it fills `bench.t`, then runs the real CLI (with the
  * memory flags of `deno task cli`) once per reader count, `snapshot --truncate --json`, and then
@@ -16,32 +19,42 @@
 import { parseArgs } from "node:util";
 import postgres from "postgres";
 import { startFixture } from "../testing/fixture.ts";
+import { spawnProxy } from "./proxy_process.ts";
 import { memoryMiB } from "../testing/sync_process.ts";
 import { checksumText, insertStatement, mysqlChecksum, mysqlTable, pgChecksum } from "./rows.ts";
 
-const USAGE =
-  "usage: deno run -A bench/snapshot_bench.ts [--rows N] [--readers 1,2,4] [--chunk-rows N]";
+const USAGE = "usage: deno run -A bench/snapshot_bench.ts [--rows N] [--readers 1,2,4] " +
+  "[--chunk-rows N] [--delay-ms N]";
 const { values: flags } = parseArgs({
   args: Deno.args,
   options: {
     rows: { type: "string", default: "3000000" },
     readers: { type: "string", default: "1,2,4" },
     "chunk-rows": { type: "string", default: "100000" },
+    "delay-ms": { type: "string", default: "0" },
   },
 });
+const delayMs = Number(flags["delay-ms"]);
 const rows = Number(flags.rows);
 const readerCounts = flags.readers.split(",").map(Number);
 const chunkRows = Number(flags["chunk-rows"]);
-if (![rows, chunkRows, ...readerCounts].every((n) => Number.isInteger(n) && n >= 1)) {
+if (
+  ![rows, chunkRows, ...readerCounts].every((n) => Number.isInteger(n) && n >= 1) ||
+  !(delayMs >= 0)
+) {
   console.error(USAGE);
   Deno.exit(2);
 }
-const pgloader = await new Deno.Command("pgloader", { args: ["--version"], stdout: "null" })
-  .output().then((o) => o.success, () => false);
-if (!pgloader) {
-  console.error("pgloader is not installed (apt-get install pgloader)");
-  Deno.exit(2);
+/** Whether pgloader is installed (spawning a missing program throws at once). */
+async function hasPgloader(): Promise<boolean> {
+  try {
+    const command = new Deno.Command("pgloader", { args: ["--version"], stdout: "null" });
+    return (await command.output()).success;
+  } catch {
+    return false;
+  }
 }
+const pgloader = await hasPgloader();
 
 await using fixture = await startFixture({
   // The whole table fits in memory, as it would on a server sized for it
@@ -89,54 +102,71 @@ async function checkTarget(pg: postgres.Sql, what: string): Promise<void> {
 }
 
 const main = new URL("../main.ts", import.meta.url).pathname;
+const proxy = delayMs > 0 ? await spawnProxy(fixture.postgres.port, delayMs) : null;
+const variants = proxy ? [null, proxy] : [null];
 for (const readers of readerCounts) {
-  const config = await fixture.writeConfig(
-    `concurrent_size = ${readers}\n\n[[source]]\nschema = "bench"\ntables = ["t"]\n`,
-  );
-  const run = await timed(Deno.execPath(), [
-    "run",
-    "-A",
-    "--v8-flags=--max-old-space-size=192,--max-semi-space-size=16",
-    main,
-    "snapshot",
-    "-c",
-    config.file,
-    "--truncate",
-    "--chunk-rows",
-    String(chunkRows),
-    "--json",
-  ]);
-  const doc = JSON.parse(run.stdout);
-  await checkTarget(fixture.pg, `snapshot with ${readers} readers`);
-  report(
-    `snapshot, ${doc.readers} ${doc.readers === 1 ? "reader" : "readers"}: ` +
-      `${rows.toLocaleString("en")} rows in ${run.seconds.toFixed(1)} s, ${rate(run.seconds)} ` +
-      `(load alone ${doc.seconds.toFixed(1)} s, ${rate(doc.seconds)}; peak RSS ` +
-      `${Math.round(run.peak)} MiB)`,
-  );
+  let loopback = 0;
+  for (const via of variants) {
+    const config = await fixture.writeConfig(
+      `concurrent_size = ${readers}\n\n[[source]]\nschema = "bench"\ntables = ["t"]\n`,
+      via ? { pg: via } : {},
+    );
+    const run = await timed(Deno.execPath(), [
+      "run",
+      "-A",
+      "--v8-flags=--max-old-space-size=192,--max-semi-space-size=16",
+      main,
+      "snapshot",
+      "-c",
+      config.file,
+      "--truncate",
+      "--chunk-rows",
+      String(chunkRows),
+      "--json",
+    ]);
+    const doc = JSON.parse(run.stdout);
+    await checkTarget(fixture.pg, `snapshot with ${readers} readers`);
+    const latency = via ? `, PostgreSQL +${delayMs} ms each way` : "";
+    const ratio = via ? `; ${(loopback / doc.seconds).toFixed(2)} of loopback's load rate` : "";
+    if (!via) loopback = doc.seconds;
+    report(
+      `snapshot, ${doc.readers} ${doc.readers === 1 ? "reader" : "readers"}${latency}: ` +
+        `${rows.toLocaleString("en")} rows in ${run.seconds.toFixed(1)} s, ${rate(run.seconds)} ` +
+        `(load alone ${doc.seconds.toFixed(1)} s, ${rate(doc.seconds)}; peak RSS ` +
+        `${Math.round(run.peak)} MiB${ratio})`,
+    );
+  }
 }
-
-const { host, port, user, password } = fixture.postgres;
-await fixture.pg.unsafe("CREATE DATABASE pgloaded");
-const commands = await Deno.makeTempFile({ suffix: ".load" });
-await Deno.writeTextFile(
-  commands,
-  `LOAD DATABASE
-     FROM mysql://${fixture.mariadb.user}:${fixture.mariadb.password}@${fixture.mariadb.host}:${fixture.mariadb.port}/bench
-     INTO postgresql://${user}:${password}@${host}:${port}/pgloaded
-   ALTER SCHEMA 'bench' RENAME TO 'public';
-`,
-);
-const loaded = await timed("pgloader", [commands]);
-const pgloaded = postgres({ host, port, user, password, database: "pgloaded", max: 1 });
-try {
-  await checkTarget(pgloaded, "pgloader");
-} finally {
-  await pgloaded.end();
-  await Deno.remove(commands);
-}
-report(
-  `pgloader (its defaults): ${rows.toLocaleString("en")} rows in ${loaded.seconds.toFixed(1)} s, ` +
-    `${rate(loaded.seconds)} (peak RSS ${Math.round(loaded.peak)} MiB)`,
-);
+await proxy?.close();
+if (pgloader) await loadWithPgloader();
+else report("pgloader is not installed (apt-get install pgloader): left out");
 console.log(lines.join("\n"));
+
+/** The same table loaded by pgloader with its defaults, into another database. */
+async function loadWithPgloader(): Promise<void> {
+  const { host, port, user, password } = fixture.postgres;
+  await fixture.pg.unsafe("CREATE DATABASE pgloaded");
+  const commands = await Deno.makeTempFile({ suffix: ".load" });
+  await Deno.writeTextFile(
+    commands,
+    `LOAD DATABASE
+       FROM mysql://${fixture.mariadb.user}:${fixture.mariadb.password}@${fixture.mariadb.host}:${fixture.mariadb.port}/bench
+       INTO postgresql://${user}:${password}@${host}:${port}/pgloaded
+     ALTER SCHEMA 'bench' RENAME TO 'public';
+  `,
+  );
+  const loaded = await timed("pgloader", [commands]);
+  const pgloaded = postgres({ host, port, user, password, database: "pgloaded", max: 1 });
+  try {
+    await checkTarget(pgloaded, "pgloader");
+  } finally {
+    await pgloaded.end();
+    await Deno.remove(commands);
+  }
+  report(
+    `pgloader (its defaults): ${rows.toLocaleString("en")} rows in ${
+      loaded.seconds.toFixed(1)
+    } s, ` +
+      `${rate(loaded.seconds)} (peak RSS ${Math.round(loaded.peak)} MiB)`,
+  );
+}

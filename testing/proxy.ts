@@ -16,6 +16,7 @@
  */
 import { DelayedChunks } from "./delayed_chunks.ts";
 import { LOOPBACK_HOST } from "./os.ts";
+import { PreciseTimer } from "./precise_timer.ts";
 
 /** A TCP address. */
 export interface Address {
@@ -34,6 +35,11 @@ export interface ProxyOptions {
   bufferBytes?: number;
   /** Most connections open at once; more are closed at once (default 64). */
   maxConnections?: number;
+  /**
+   * Time delays to a fraction of a millisecond (precise_timer.ts, a worker thread) rather than
+   * with Deno's timers, which sleep at least about 2 ms: for delays of a few ms.
+   */
+  precise?: boolean;
 }
 
 /** What went through the proxy since it started. */
@@ -73,6 +79,8 @@ interface Control {
   paused: boolean;
   delayMs: number;
   counters: ProxyCounters;
+  /** Times the delays when `precise` was asked for; Deno's timers otherwise. */
+  timer: PreciseTimer | null;
 }
 
 /** Starts a proxy on 127.0.0.1 to `options.target`. */
@@ -97,6 +105,7 @@ class LoopbackProxy implements TcpProxy {
   readonly #pending = new Set<Promise<void>>();
   readonly #control: Control;
   readonly #accepting: Promise<void>;
+  readonly #timer: PreciseTimer | null;
   #refuseUntil = 0;
   #disposed = false;
 
@@ -108,10 +117,12 @@ class LoopbackProxy implements TcpProxy {
     this.#baseDelayMs = options.delayMs ?? 0;
     this.#bufferBytes = options.bufferBytes ?? 1 << 20;
     this.#maxConnections = options.maxConnections ?? 64;
+    const timer = this.#timer = options.precise ? new PreciseTimer() : null;
     this.#control = {
       paused: false,
       delayMs: this.#baseDelayMs,
       counters: { accepted: 0, refused: 0, cut: 0, bytesToTarget: 0, bytesToClient: 0 },
+      timer,
     };
     this.#listener = Deno.listen({ hostname: LOOPBACK_HOST, port: options.port ?? 0 });
     // A proxy somebody forgot to dispose must not keep its process alive.
@@ -164,6 +175,7 @@ class LoopbackProxy implements TcpProxy {
     await Promise.all(this.#pending);
     for (const connection of this.#open) connection.close();
     await Promise.all([...this.#open].map((connection) => connection.done));
+    this.#timer?.close();
   }
 
   [Symbol.asyncDispose](): Promise<void> {
@@ -219,15 +231,20 @@ class LoopbackProxy implements TcpProxy {
 class Wakeup {
   #resolve: (() => void) | null = null;
 
+  constructor(private readonly timer: PreciseTimer | null) {}
+
   wait(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      this.#resolve = () => {
-        clearTimeout(timer);
-        this.#resolve = null;
+      let timeout: ReturnType<typeof setTimeout> | undefined;
+      const wake = this.#resolve = () => {
+        clearTimeout(timeout);
+        // A precise sleep ending after a notify must not end a later wait.
+        if (this.#resolve === wake) this.#resolve = null;
         resolve();
       };
-      if (Number.isFinite(ms)) timer = setTimeout(this.#resolve, ms);
+      if (!Number.isFinite(ms)) return;
+      if (this.timer) this.timer.sleep(ms).then(wake);
+      else timeout = setTimeout(wake, ms);
     });
   }
 
@@ -280,8 +297,8 @@ class Connection {
 class Pipe {
   readonly loops: Promise<void>[];
   readonly #queue: DelayedChunks;
-  readonly #readerWake = new Wakeup();
-  readonly #writerWake = new Wakeup();
+  readonly #readerWake: Wakeup;
+  readonly #writerWake: Wakeup;
   #ended = false;
 
   constructor(
@@ -294,6 +311,8 @@ class Pipe {
     private readonly close: () => void,
   ) {
     this.#queue = new DelayedChunks(bufferBytes);
+    this.#readerWake = new Wakeup(control.timer);
+    this.#writerWake = new Wakeup(control.timer);
     this.loops = [this.#readLoop(), this.#writeLoop()];
   }
 
@@ -324,7 +343,7 @@ class Pipe {
         this.#writerWake.notify();
         return;
       }
-      this.#queue.push(buffer.slice(0, n), Date.now(), this.control.delayMs);
+      this.#queue.push(buffer.slice(0, n), performance.now(), this.control.delayMs);
       this.#writerWake.notify();
     }
   }
@@ -335,7 +354,7 @@ class Pipe {
         await this.#writerWake.wait(Infinity);
         continue;
       }
-      const now = Date.now();
+      const now = performance.now();
       const chunk = this.#queue.takeDue(now);
       if (chunk === null) {
         if (this.#ended && this.#queue.empty) {
@@ -356,3 +375,30 @@ class Pipe {
     }
   }
 }
+
+/**
+ * A latency proxy in a process of its own, so that forwarding takes no time from the process it
+ * delays (the bench runs the sync in-process): `deno run -A testing/proxy.ts PORT DELAY_MS`
+ * forwards 127.0.0.1:<free port> to 127.0.0.1:PORT, prints its port, and ends when its stdin
+ * closes (its parent gone) or on SIGTERM.
+ */
+async function serveFromCommandLine(args: string[]): Promise<void> {
+  const [port, delayMs] = args.map(Number);
+  if (!Number.isInteger(port) || !(delayMs >= 0)) {
+    console.error("usage: deno run -A testing/proxy.ts TARGET_PORT DELAY_MS");
+    Deno.exit(2);
+  }
+  const proxy = startProxy({ target: { host: LOOPBACK_HOST, port }, delayMs, precise: true });
+  console.log(proxy.port);
+  const stop = new Promise<void>((resolve) => Deno.addSignalListener("SIGTERM", resolve));
+  const orphaned = (async () => {
+    for await (const _ of Deno.stdin.readable) {
+      // nothing is sent; the stream ends when the parent does
+    }
+  })();
+  await Promise.race([stop, orphaned]);
+  await proxy.dispose();
+  Deno.exit(0);
+}
+
+if (import.meta.main) await serveFromCommandLine(Deno.args);

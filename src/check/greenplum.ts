@@ -8,9 +8,8 @@
 import type { Config } from "../config/config.ts";
 import { detectDialect, GREENPLUM_CATALOG } from "../sink/dialect.ts";
 import type { Sql } from "../sink/postgres.ts";
-import { describeTarget, targetColumnFor } from "../sink/target.ts";
-import { rowIdentity } from "../tables/row_identity.ts";
-import type { TableRoute } from "../tables/routes.ts";
+import { describeTarget } from "../sink/target.ts";
+import type { Route } from "../tables/routes.ts";
 import { errorMessage } from "../util/log.ts";
 import { type Finding, warn } from "./finding.ts";
 import {
@@ -22,6 +21,7 @@ import {
   storageOf,
   type StorageRow,
 } from "./greenplum_rules.ts";
+import { targetKeyColumns } from "./target_rules.ts";
 
 /** Which spelling of the catalog this server has. */
 interface CatalogShape {
@@ -34,7 +34,7 @@ interface CatalogShape {
 export async function greenplumFindings(
   config: Config,
   sql: Sql,
-  routes: readonly TableRoute[],
+  routes: readonly Route[],
 ): Promise<Finding[]> {
   if ((await detectDialect(sql)).name !== "greenplum") return [];
   try {
@@ -78,16 +78,14 @@ async function catalogShape(sql: Sql): Promise<CatalogShape> {
 async function routeFindings(
   sql: Sql,
   shape: CatalogShape,
-  route: TableRoute,
+  route: Route,
 ): Promise<Finding[]> {
   const target = await describeTarget(sql, route.pgSchema, route.pgTable);
   if (!target) return []; // reported by the target table check
   const { source, pgSchema, pgTable } = route;
   const label = `${source.schema}.${source.table} -> ${pgSchema}.${pgTable}`;
-  const identity = rowIdentity(source);
-  const key = identity.kind === "whole-row"
-    ? []
-    : identity.columns.map((k) => targetColumnFor(target, k)?.name ?? k);
+  // The source tag is part of the key: distributing by the source key alone is fine too.
+  const key = targetKeyColumns(route, target);
   const [policy] = await sql.unsafe<PolicyRow[]>(
     GREENPLUM_CATALOG.distributionPolicy(shape.policyKey, shape.policyType),
     [pgSchema, pgTable],

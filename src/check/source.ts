@@ -26,6 +26,7 @@ import {
   type ServerInfo,
   tableFindings,
 } from "./source_rules.ts";
+import { ruleCoverageFindings, sourcePatternFindings } from "./route_rules.ts";
 
 /** What the source side of `check` found, and what the target side needs from it. */
 export interface SourceCheck {
@@ -80,6 +81,8 @@ async function inspect(config: Config, connection: SourceConnection): Promise<So
   const tables = found.tables.filter((t) =>
     rowIdentity(t).kind === "primary-key" || !config.skipNoPkTable
   );
+  findings.push(...sourcePatternFindings(config.sources, tables));
+  findings.push(...ruleCoverageFindings(config, tables));
   findings.push(...prefixIndexFindings(await prefixParts(connection, tables)));
   findings.push(...charsetFindings(tables));
   return { findings, tables, binlog };

@@ -7,7 +7,6 @@
 import type { Config } from "../config/config.ts";
 import { charsetSupport } from "../convert/charset.ts";
 import { describeIdentity, type RowIdentity, rowIdentity } from "../tables/row_identity.ts";
-import { coveredBySources } from "../tables/followed.ts";
 import type { Replica } from "../source/binlog_status.ts";
 import type { SourceTable } from "../schema/table.ts";
 import { fail, type Finding, ok, warn } from "./finding.ts";
@@ -233,9 +232,9 @@ function keylessFinding(name: string, identity: RowIdentity): Finding {
 }
 
 /**
- * The followed tables (columns loaded): each exists (or is followed once created), how its rows
- * are matched (or that it is skipped without a primary key), and rules match tables [[source]]
- * covers.
+ * The followed tables (columns loaded): each named one exists (or is followed once created), and
+ * how its rows are matched (or that it is skipped without a primary key). Patterns and rules are
+ * route_rules.ts's.
  */
 export function tableFindings(
   config: Config,
@@ -251,17 +250,6 @@ export function tableFindings(
         `(GRANT SELECT ON \`${schema}\`.* TO ${user}): run follows it from its CREATE TABLE`,
     ));
   }
-  for (const source of config.sources) {
-    if (
-      source.tables.includes("*") && !found.tables.some((t) => t.schema === source.schema)
-    ) {
-      findings.push(warn(
-        "tables",
-        `[[source]] schema "${source.schema}" with tables = ["*"] matches no table yet ` +
-          "(tables created there are followed from their CREATE TABLE)",
-      ));
-    }
-  }
   let keyed = 0;
   for (const table of found.tables) {
     const name = `${table.schema}.${table.table}`;
@@ -272,16 +260,6 @@ export function tableFindings(
         warn("tables", `${name} has no primary key: skipped (skip_no_pk_table = true)`),
       );
     } else findings.push(keylessFinding(name, identity));
-  }
-  for (const rule of config.rules) {
-    // A rule may wait for a table that [[source]] covers and that is created later.
-    if (!coveredBySources(config.sources, rule.schema, rule.table)) {
-      findings.push(warn(
-        "rules",
-        `[[rule]] for ${rule.schema}.${rule.table} matches no table named in [[source]]; add the ` +
-          "table there or remove the rule",
-      ));
-    }
   }
   if (keyed === found.tables.length && keyed > 0) {
     findings.unshift(

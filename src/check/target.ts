@@ -7,22 +7,27 @@
  */
 import type { Config } from "../config/config.ts";
 import { qualified, quoteIdent } from "../convert/ident.ts";
-import { charsetSupport } from "../convert/charset.ts";
-import { incompatibility } from "../convert/compatibility.ts";
-import { pgTypeFor } from "../convert/pg_type.ts";
-import type { SourceColumn } from "../convert/types.ts";
-import type { SourceTable } from "../schema/table.ts";
 import { errorMessage } from "../util/log.ts";
 import { formatPosition } from "../offsets/position.ts";
-import { rowIdentity } from "../tables/row_identity.ts";
-import type { TableRoute } from "../tables/routes.ts";
+import { hasPostgis } from "../tables/create_table.ts";
+import { replicatedColumns } from "../tables/column_pairing.ts";
+import type { Route } from "../tables/routes.ts";
 import { PositionStore, type StoredPosition } from "../sink/position_store.ts";
 import { SchemaStore } from "../sink/schema_store.ts";
+import { detectDialect, type TargetDialect } from "../sink/dialect.ts";
 import { connectTarget, type Sql, tableExists } from "../sink/postgres.ts";
-import { describeTarget, keyIndexed, targetColumnFor, type TargetTable } from "../sink/target.ts";
+import { describeTarget, keyIndexed } from "../sink/target.ts";
 import { fail, type Finding, ok, warn } from "./finding.ts";
 import { greenplumFindings } from "./greenplum.ts";
 import { historyFinding } from "./history.ts";
+import {
+  columnFindings,
+  type ColumnRules,
+  createTableHint,
+  sourceTagKeyFindings,
+  targetKeyColumns,
+  type UniqueIndex,
+} from "./target_rules.ts";
 
 /** What the target side of `check` found. */
 export interface TargetCheck {
@@ -32,7 +37,7 @@ export interface TargetCheck {
 }
 
 /** Checks PostgreSQL: login, privileges, the position table and every route's target table. */
-export async function checkTarget(config: Config, routes: TableRoute[]): Promise<TargetCheck> {
+export async function checkTarget(config: Config, routes: Route[]): Promise<TargetCheck> {
   let sql: Sql;
   try {
     sql = await connectTarget(config);
@@ -47,9 +52,12 @@ export async function checkTarget(config: Config, routes: TableRoute[]): Promise
     const schemas = new SchemaStore(config.positionSchema, config.syncId);
     const followed = routes.map((route) => `${route.source.schema}.${route.source.table}`);
     findings.push(historyFinding(await schemas.state(sql), followed, schemas.table, !!stored));
-    for (const route of routes) findings.push(...await routeFindings(config, sql, route));
+    const creation = { dialect: await detectDialect(sql), postgis: await hasPostgis(sql) };
+    for (const route of routes) {
+      findings.push(...await routeFindings(config, sql, route, creation));
+    }
     findings.push(...await greenplumFindings(config, sql, routes));
-    return { findings, stored };
+    return { findings: distinct(findings), stored };
   } finally {
     await sql.end({ timeout: 5 }).catch(() => {});
   }
@@ -112,22 +120,34 @@ async function positionTableFinding(
     );
 }
 
-/** A target column's constraints that decide whether a row can be inserted. */
-export interface ColumnRules {
-  name: string;
-  notNull: boolean;
-  hasDefault: boolean;
+/**
+ * The findings of one route shared with other routes into the same target (its added columns, its
+ * unique keys) name the target alone: the same finding once.
+ */
+function distinct(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const key = `${f.level} ${f.check} ${f.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
-async function routeFindings(config: Config, sql: Sql, route: TableRoute): Promise<Finding[]> {
+async function routeFindings(
+  config: Config,
+  sql: Sql,
+  route: Route,
+  creation: { dialect: TargetDialect; postgis: boolean },
+): Promise<Finding[]> {
   const { source } = route;
   const label = `${source.schema}.${source.table} -> ${route.pgSchema}.${route.pgTable}`;
   const target = await describeTarget(sql, route.pgSchema, route.pgTable);
   if (!target) {
     return [fail(
       "target_table",
-      `${label}: the target table does not exist in ${config.pgDbname}; create it: ${
-        createTableSql(route)
+      `${label}: the target table does not exist in ${config.pgDbname}; ${
+        createTableHint(route, creation)
       }`,
     )];
   }
@@ -142,10 +162,9 @@ async function routeFindings(config: Config, sql: Sql, route: TableRoute): Promi
       } ON ${qualified(route.pgSchema, route.pgTable)} TO ${quoteIdent(config.pgUser)}`,
     ));
   }
-  const columnProblems = columnFindings(route, target, rules);
-  findings.push(...columnProblems);
-  const key = keyOf(source);
-  const keyColumns = key.map((k) => targetColumnFor(target, k)?.name ?? k);
+  findings.push(...columnFindings(route, target, rules));
+  findings.push(...sourceTagKeyFindings(route, target, await uniqueIndexes(sql, route)));
+  const keyColumns = targetKeyColumns(route, target);
   let indexed = false;
   if (keyColumns.length > 0) {
     indexed = keyIndexed(target, keyColumns);
@@ -165,88 +184,35 @@ async function routeFindings(config: Config, sql: Sql, route: TableRoute): Promi
       : "rows matched by their whole value";
     findings.push(ok(
       "target_table",
-      `${label}: ${source.columns.length} column(s) compatible, ${matched}`,
+      `${label}: ${
+        replicatedColumns(route, source.columns).length
+      } column(s) compatible, ${matched}`,
     ));
   }
   return findings;
 }
 
-/** Every source column lands in a target column of a compatible type; inserts cannot fail. */
-export function columnFindings(
-  route: TableRoute,
-  target: TargetTable,
-  rules: ColumnRules[],
-): Finding[] {
-  const { source } = route;
-  const findings: Finding[] = [];
-  const table = qualified(route.pgSchema, route.pgTable);
-  const filled = new Set<string>();
-  for (const column of source.columns) {
-    const where = `${source.schema}.${source.table}.${column.name}`;
-    const match = targetColumnFor(target, column.name);
-    if (!match) {
-      findings.push(fail(
-        "columns",
-        `${where} has no column in ${route.pgSchema}.${route.pgTable}: ALTER TABLE ${table} ` +
-          `ADD COLUMN ${quoteIdent(column.name)} ${typeFor(column)}`,
-      ));
-      continue;
-    }
-    filled.add(match.name);
-    // An undecodable charset is reported once by the charset check.
-    if (column.charset && charsetSupport(column.charset) === "unsupported") continue;
-    const reason = incompatibility(column, match);
-    if (reason) {
-      findings.push(fail(
-        "columns",
-        `${where} -> ${match.name}: ${reason}; change the column: ALTER TABLE ${table} ALTER ` +
-          `COLUMN ${quoteIdent(match.name)} TYPE ${typeFor(column)}`,
-      ));
-    } else if (column.nullable && rules.find((r) => r.name === match.name)?.notNull) {
-      findings.push(warn(
-        "columns",
-        `${where} may be NULL but ${match.name} is NOT NULL, so such rows would stop the sync: ` +
-          `ALTER TABLE ${table} ALTER COLUMN ${quoteIdent(match.name)} DROP NOT NULL`,
-      ));
-    }
-  }
-  for (const rule of rules) {
-    if (!filled.has(rule.name) && rule.notNull && !rule.hasDefault) {
-      findings.push(fail(
-        "columns",
-        `${route.pgSchema}.${route.pgTable}.${rule.name} is NOT NULL without a default and has no ` +
-          `MySQL column, so every insert would fail: ALTER TABLE ${table} ALTER COLUMN ${
-            quoteIdent(rule.name)
-          } DROP NOT NULL (or SET DEFAULT ...)`,
-      ));
-    }
-  }
-  return findings;
+/** The unique indexes of the route's target, with the constraints they back. */
+async function uniqueIndexes(sql: Sql, route: Route): Promise<UniqueIndex[]> {
+  return await sql<UniqueIndex[]>`
+    SELECT ic.relname AS index, con.conname AS constraint, coalesce(con.contype = 'p', false)
+             AS primary,
+           array(
+             SELECT a.attname::text
+               FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, n)
+               JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+              ORDER BY k.n) AS columns
+      FROM pg_catalog.pg_index i
+      JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+      JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
+      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      LEFT JOIN pg_catalog.pg_constraint con
+        ON con.conrelid = i.indrelid AND con.conindid = i.indexrelid AND con.contype IN ('p', 'u')
+     WHERE n.nspname = ${route.pgSchema} AND c.relname = ${route.pgTable}
+       AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL`;
 }
 
-function typeFor(column: SourceColumn): string {
-  try {
-    return pgTypeFor(column);
-  } catch {
-    return "<a type for " + column.columnType + ">";
-  }
-}
-
-/** A CREATE TABLE for the route with the default type mapping, as the fix for a missing table. */
-function createTableSql(route: TableRoute): string {
-  const columns = route.source.columns.map((c) => `${quoteIdent(c.name)} ${typeFor(c)}`);
-  const key = keyOf(route.source);
-  if (key.length > 0) columns.push(`PRIMARY KEY (${key.map(quoteIdent).join(", ")})`);
-  return `CREATE TABLE ${qualified(route.pgSchema, route.pgTable)} (${columns.join(", ")})`;
-}
-
-/** The columns of the key that identifies the table's rows; none when its whole row does. */
-function keyOf(source: SourceTable): string[] {
-  const identity = rowIdentity(source);
-  return identity.kind === "whole-row" ? [] : identity.columns;
-}
-
-async function columnRules(sql: Sql, route: TableRoute): Promise<ColumnRules[]> {
+async function columnRules(sql: Sql, route: Route): Promise<ColumnRules[]> {
   return await sql<ColumnRules[]>`
     SELECT a.attname AS name, a.attnotnull AS "notNull", a.atthasdef AS "hasDefault"
       FROM pg_catalog.pg_attribute a
@@ -259,7 +225,7 @@ async function columnRules(sql: Sql, route: TableRoute): Promise<ColumnRules[]> 
 /** Privileges each batch needs (TRUNCATE replays a source TRUNCATE). */
 const TABLE_PRIVILEGES = ["SELECT", "INSERT", "DELETE", "TRUNCATE"] as const;
 
-async function missingPrivileges(sql: Sql, route: TableRoute): Promise<string[]> {
+async function missingPrivileges(sql: Sql, route: Route): Promise<string[]> {
   const table = qualified(route.pgSchema, route.pgTable);
   const missing: string[] = [];
   // One privilege per call: with a list, has_table_privilege is true if any one is held.

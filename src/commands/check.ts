@@ -7,11 +7,13 @@
 import { fail, type Finding, type Level, ok } from "../check/finding.ts";
 import { checkGtids } from "../check/gtid.ts";
 import { checkSource } from "../check/source.ts";
+import { ruleKeyFindings } from "../check/route_rules.ts";
 import { checkTarget, startFinding } from "../check/target.ts";
 import { loadConfig } from "../config/config.ts";
 import { dataDirProblem } from "../util/data_dir.ts";
 import { errorMessage } from "../util/log.ts";
 import { readMasterInfo } from "../offsets/master_info.ts";
+import { rowIdentity } from "../tables/row_identity.ts";
 import { buildRoutes } from "../tables/routes.ts";
 import type { CommandContext } from "./context.ts";
 
@@ -24,11 +26,13 @@ const LABEL: Record<Level, string> = { ok: "OK  ", warn: "WARN", fail: "FAIL" };
 export async function checkCommand(ctx: CommandContext): Promise<number> {
   const config = await loadConfig(ctx.configFile);
   const source = await checkSource(config);
-  const routes = [...buildRoutes(source.tables, config.rules, config.instanceName).values()];
+  const routes = [...buildRoutes(source.tables, config.rules, config.instanceName).values()]
+    .map((route) => ({ ...route, identity: rowIdentity(route.source) }));
   const target = await checkTarget(config, routes);
   const dataDir = await dataDirProblem(config.dataDir);
   const findings = [
     ...source.findings,
+    ...ruleKeyFindings(config, routes),
     ...target.findings,
     dataDir
       ? fail(

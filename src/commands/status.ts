@@ -8,6 +8,7 @@ import type { ParseArgsOptionsConfig } from "node:util";
 import { type Config, loadConfig } from "../config/config.ts";
 import { UserError } from "../config/errors.ts";
 import { errorMessage } from "../util/log.ts";
+import { countedList } from "../util/short_list.ts";
 import { buildReport, type StatusReport } from "../observe/metrics.ts";
 import { SourceProbe } from "../observe/source_probe.ts";
 import type { TableDdl } from "../observe/stats.ts";
@@ -270,6 +271,9 @@ export function formatReport(report: StatusReport, note: string): string[] {
       `applied:          ${report.rows_applied} row changes in ${report.transactions_applied} ` +
         `transactions, ${report.batches_applied} batches (this run)`,
     );
+    if (report.followed_tables) {
+      lines.push(`following:        ${countedList(report.followed_tables.toSorted())}`);
+    }
     const tables = Object.entries(report.tables ?? {});
     if (tables.length > 0) {
       const width = Math.max(...tables.map(([name]) => name.length));

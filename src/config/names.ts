@@ -37,3 +37,12 @@ export function matchesName(text: string, name: string): boolean {
   }
   return matcher(name);
 }
+
+/**
+ * How to write the exact name `name` in `[[source]]` or `[[rule]]`: as it is, unless it holds a
+ * regular-expression character (a table called `a.b` or `x(1)`), which would make it a pattern;
+ * then those characters are escaped, so that the pattern matches that one name.
+ */
+export function literalName(name: string): string {
+  return isNamePattern(name) ? name.replace(/[\\^$.|?*+()[\]{}]/g, "\\$&") : name;
+}

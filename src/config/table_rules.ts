@@ -145,6 +145,14 @@ export class TableRulesReader extends TomlReader {
     if (time !== null && flag === null) {
       this.fail(where + "soft_delete_column", "a column name (soft_delete_time_column needs it)");
     }
+    // Each is a target column of its own: one column cannot hold two of these values.
+    if (flag !== null && flag === sourceColumn) {
+      this.fail(where + "soft_delete_column", "a column other than source_column", flag);
+    }
+    if (time !== null && (time === sourceColumn || time === flag)) {
+      const other = time === flag ? "soft_delete_column" : "source_column";
+      this.fail(where + "soft_delete_time_column", `a column other than ${other}`, time);
+    }
     const tableName = this.pattern(table, "table", where);
     return {
       schema: this.pattern(table, "schema", where),

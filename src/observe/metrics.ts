@@ -53,6 +53,8 @@ export interface StatusReport {
   values_altered: number | null;
   /** Rows applied per source table (`schema.table`) in this run. */
   tables: Record<string, number> | null;
+  /** The source tables (`schema.table`) the running sync follows now, patterns resolved. */
+  followed_tables: string[] | null;
   /** Source row changes applied per table in this run, by kind. */
   table_changes: Record<string, OpCounts> | null;
   /** The last DDL statement applied to each source table (`schema.table`). */
@@ -132,6 +134,7 @@ export function buildReport(input: ReportInput, now = Date.now()): StatusReport 
     batches_applied: stats?.batchesApplied ?? null,
     values_altered: stats?.valuesAltered ?? null,
     tables: stats ? Object.fromEntries(stats.perTable) : null,
+    followed_tables: stats ? [...stats.followed] : null,
     table_changes: stats ? Object.fromEntries(stats.perTableOps) : null,
     ddl: reportDdl(stats?.lastDdl ?? input.ddl ?? null),
     reconnects: stats?.reconnects ?? null,

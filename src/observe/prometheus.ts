@@ -34,6 +34,12 @@ export function prometheusText(report: StatusReport): string {
     one(seconds(report.started_at)),
   );
   metric(
+    "mysql_gp_sync_followed_tables",
+    "gauge",
+    "Source tables the sync follows now (table patterns resolved, tables created since included).",
+    one(report.followed_tables?.length ?? null),
+  );
+  metric(
     "mysql_gp_sync_rows_applied_total",
     "counter",
     "Source row changes applied to PostgreSQL by this process.",

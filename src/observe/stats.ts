@@ -56,6 +56,11 @@ export interface SyncStats {
   readPosition: BinlogPosition | null;
   /** Connection losses recovered from since start. */
   reconnects: number;
+  /**
+   * The source tables (`schema.table`) whose changes are applied, as of the reader's last start
+   * (which a DDL statement changing them restarts): patterns resolved, tables created later in.
+   */
+  followed: string[];
 }
 
 export function newStats(): SyncStats {
@@ -79,6 +84,7 @@ export function newStats(): SyncStats {
     sourceAliveAt: 0,
     readPosition: null,
     reconnects: 0,
+    followed: [],
   };
 }
 

@@ -34,12 +34,16 @@ function keyTextOf(fields: (string | null)[], keyIndexes: readonly number[]): st
 export type FinalState = (string | null)[] | null;
 
 /**
- * One table's share of a batch: the last state of every key it touched.
+ * One target table's share of a batch: the last state of every key its source tables touched
+ * (several, when a rule merges tables into one target; each encodes its rows with its own encoder,
+ * of the same fields). One map for all of them means the last change of a key wins whichever
+ * source table made it, so a key moving between them within a batch ends right.
  *
  * As long as the batch has only inserted into the table, its rows are kept as a list: their keys
  * are the row identity (the source's primary key) of rows that did not exist before, so they are
- * distinct, and no map is needed; a whole-row identity would not make them so. The first update
- * or delete turns the list into the map by key.
+ * distinct, and no map is needed; a whole-row identity would not make them so, nor two source
+ * tables without distinct source tags. The first update or delete turns the list into the map by
+ * key.
  */
 export class TableBatch {
   /** Source row changes merged in, by kind. */
@@ -74,29 +78,44 @@ export class TableBatch {
     return null;
   }
 
-  /** Records the row image `after` as the final state of its key. */
-  upsert(after: Row): void {
-    const fields = this.encoder.encode(after);
-    if (this.#states === null) this.#inserted.push(fields);
-    else this.#states.set(keyTextOf(fields, this.encoder.keyIndexes), fields);
+  /** From now on, every row is kept by key: inserted keys may repeat (see the class). */
+  keyByMap(): void {
+    this.#keyed();
   }
 
-  /** Records the key of the row image `before` as deleted. */
-  remove(before: Row): void {
-    this.#keyed().set(keyText(this.encoder.encodeKey(before)), null);
+  /** Records the row image `after` as the final state of its key. */
+  upsert(encoder: RowEncoder, after: Row): void {
+    const fields = encoder.encode(after);
+    if (this.#states === null) this.#inserted.push(fields);
+    else this.#states.set(keyTextOf(fields, encoder.keyIndexes), fields);
+  }
+
+  /**
+   * Records the key of the row image `before` as deleted; on a soft-delete route, the image
+   * flagged as deleted at `at` (the commit time) as its final state.
+   */
+  remove(encoder: RowEncoder, before: Row, at: string): void {
+    this.#keyed().set(...this.#gone(encoder, before, at));
   }
 
   /** An UPDATE: a changed key deletes the old one, then the new image is the final state. */
-  update(before: Row, after: Row): void {
+  update(encoder: RowEncoder, before: Row, after: Row, at: string): void {
     const states = this.#keyed();
-    const fields = this.encoder.encode(after);
-    const newKey = keyTextOf(fields, this.encoder.keyIndexes);
-    if (!this.encoder.sameKey(before, after)) {
-      const oldKey = keyText(this.encoder.encodeKey(before));
+    const fields = encoder.encode(after);
+    const newKey = keyTextOf(fields, encoder.keyIndexes);
+    if (!encoder.sameKey(before, after)) {
+      const [oldKey, state] = this.#gone(encoder, before, at);
       // Order within a batch does not matter: every touched key is deleted before any is inserted.
-      if (oldKey !== newKey) states.set(oldKey, null);
+      if (oldKey !== newKey) states.set(oldKey, state);
     }
     states.set(newKey, fields);
+  }
+
+  /** The key of the row image `before` and what becomes of it when it leaves the source. */
+  #gone(encoder: RowEncoder, before: Row, at: string): [string, FinalState] {
+    if (encoder.softDeleted === null) return [keyText(encoder.encodeKey(before)), null];
+    const fields = encoder.softDeleted(before, at);
+    return [keyTextOf(fields, encoder.keyIndexes), fields];
   }
 
   #keyed(): Map<string, FinalState> {
@@ -124,7 +143,14 @@ export type TableShare = TableBatch | KeylessTableBatch;
  * as of a later position than the run's start skips what it holds already (`TablePlan.rowsAsOf`).
  */
 export class Batch {
+  /** The shares, by the plan of the first source table whose rows they took. */
   readonly tables = new Map<TablePlan, TableShare>();
+  /** The share of every plan whose rows the batch holds, and the encoder they came with. */
+  #held = new Map<TablePlan, { share: TableShare; encoder: RowEncoder }>();
+  /** The first share of every target (`TablePlan.targetName`), which later source tables join. */
+  #shareOfTarget = new Map<string, TableShare>();
+  /** The source tags (null: none) of the source tables writing into each share. */
+  #tagsOf = new Map<TableShare, Set<string | null>>();
   /** Row changes read from the binlog into this batch (before merging). */
   changes = 0;
   /** Estimated memory of the decoded rows merged in (`SourceTransaction.bytes`). */
@@ -146,7 +172,10 @@ export class Batch {
     return this.transactions === 0;
   }
 
-  /** True if adding `tx` would put rows of a different column layout beside existing ones. */
+  /**
+   * True if adding `tx` would put rows of a different column layout beside existing ones: of a
+   * source table, or of another source table into the same target.
+   */
   conflicts(
     tx: SourceTransaction,
     planFor: (change: RowsChange) => TablePlan | undefined,
@@ -154,8 +183,14 @@ export class Batch {
     for (const change of tx.changes) {
       const plan = planFor(change);
       if (!plan) continue;
-      const existing = this.tables.get(plan);
-      if (existing && existing.encoder !== plan.encoderFor(change.table.columns)) return true;
+      const encoder = plan.encoderFor(change.table.columns);
+      const held = this.#held.get(plan);
+      if (held !== undefined) {
+        if (held.encoder !== encoder) return true;
+        continue;
+      }
+      const share = this.#shareOfTarget.get(plan.targetName);
+      if (share && !sameFields(share, plan, encoder)) return true;
     }
     return false;
   }
@@ -173,6 +208,8 @@ export class Batch {
     this.gtid = tx.gtid ?? null;
     if (tx.gtid !== undefined) this.gtids.note(tx.gtid);
     this.sourceTimestamp = tx.timestamp;
+    // The deleting commit's time of soft-deleted rows, made once per transaction that has one
+    let at: string | null = null;
     for (const change of tx.changes) {
       const plan = planFor(change);
       if (!plan) continue;
@@ -180,25 +217,70 @@ export class Batch {
       const loaded = plan.rowsAsOf;
       if (loaded && comparePositions(tx.position, loaded) <= 0) continue;
       const encoder = plan.encoderFor(change.table.columns);
-      let table = this.tables.get(plan);
-      if (!table) {
-        table = plan.wholeRow
-          ? new KeylessTableBatch(plan, encoder)
-          : new TableBatch(plan, encoder);
-        this.tables.set(plan, table);
-      }
+      const table = this.#shareOf(plan, encoder);
       table.ops[change.kind] += change.rows.length;
+      if (change.kind !== "insert" && encoder.softDeleted) at ??= commitTime(tx.timestamp);
       switch (change.kind) {
         case "insert":
-          for (const row of change.rows) table.upsert(row);
+          for (const row of change.rows) table.upsert(encoder, row);
           break;
         case "delete":
-          for (const row of change.rows) table.remove(row);
+          for (const row of change.rows) table.remove(encoder, row, at ?? "");
           break;
         case "update":
-          for (const { before, after } of change.rows) table.update(before, after);
+          for (const { before, after } of change.rows) {
+            table.update(encoder, before, after, at ?? "");
+          }
           break;
       }
     }
   }
+
+  /**
+   * The share `plan`'s rows go to: its target's, when another source table of the same fields
+   * has one already (a merged target); else a share of its own.
+   */
+  #shareOf(plan: TablePlan, encoder: RowEncoder): TableShare {
+    const held = this.#held.get(plan);
+    if (held !== undefined) return held.share;
+    let share: TableShare;
+    const joined = this.#shareOfTarget.get(plan.targetName);
+    if (joined && sameFields(joined, plan, encoder)) {
+      share = joined;
+      this.#joinTags(joined, plan);
+    } else {
+      share = plan.wholeRow ? new KeylessTableBatch(plan, encoder) : new TableBatch(plan, encoder);
+      this.tables.set(plan, share);
+      this.#tagsOf.set(share, new Set([plan.route.sourceTag?.value ?? null]));
+      if (!joined) this.#shareOfTarget.set(plan.targetName, share);
+    }
+    this.#held.set(plan, { share, encoder });
+    return share;
+  }
+
+  /**
+   * Notes that `plan` writes into `share` too. Without distinct source tags, the source tables'
+   * inserted keys may be equal: the share keeps its rows by key from now on.
+   */
+  #joinTags(share: TableShare, plan: TablePlan): void {
+    const tags = this.#tagsOf.get(share)!;
+    const tag = plan.route.sourceTag?.value ?? null;
+    if (tag === null || tags.has(tag) || tags.has(null)) {
+      if (share instanceof TableBatch) share.keyByMap();
+    }
+    tags.add(tag);
+  }
+}
+
+/** Whether rows of `plan` encoded by `encoder` have the fields of `share`'s rows. */
+function sameFields(share: TableShare, plan: TablePlan, encoder: RowEncoder): boolean {
+  const held = share.encoder;
+  return share.plan.wholeRow === plan.wholeRow &&
+    held.columns.join(KEY_SEPARATOR) === encoder.columns.join(KEY_SEPARATOR) &&
+    held.keyIndexes.join() === encoder.keyIndexes.join();
+}
+
+/** A commit time (ms since epoch) as timestamptz text, in UTC. */
+export function commitTime(ms: number): string {
+  return new Date(ms).toISOString();
 }

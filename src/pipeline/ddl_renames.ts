@@ -14,7 +14,7 @@ import { qualified } from "../convert/ident.ts";
 import type { TableName } from "../schema/ddl/changes.ts";
 import { tableKey } from "../schema/table.ts";
 import { renameTargetStatements } from "../sink/ddl_replay.ts";
-import { createTableStatements } from "../tables/create_table.ts";
+import { createTableStatements, namingTableOptions } from "../tables/create_table.ts";
 import { sourceName, targetName } from "../tables/followed.ts";
 import type { Route } from "../tables/routes.ts";
 import { describe, repairHint, type ReplayState, reroute } from "./ddl_replay_state.ts";
@@ -48,7 +48,7 @@ export async function renameTable(
   if (!moved) return;
   const target = await state.target(moved);
   if (!target) {
-    await state.run(createTableStatements(moved, state.context));
+    await namingTableOptions(moved, () => state.run(createTableStatements(moved, state.context)));
     state.warn(
       `${sourceName(moved)} comes from ${from.schema}.${from.table}, which was not followed ` +
         `(${state.context.at}): its rows so far are not in the new ${targetName(moved)}; ` +

@@ -23,6 +23,7 @@ import {
 import type { TargetDialect } from "../sink/dialect.ts";
 import type { Queryable } from "../sink/postgres.ts";
 import { describeTarget } from "../sink/target.ts";
+import { replicatedColumns } from "../tables/column_pairing.ts";
 import { targetKey } from "../tables/create_table.ts";
 import { rowIdentity } from "../tables/row_identity.ts";
 import { newTableRoute, sourceName, targetName } from "../tables/followed.ts";
@@ -108,12 +109,17 @@ export class ReplayState {
 
   /** The followed tables of `schema` at this point of the statement. */
   followedIn(schema: string): { name: TableName; route: Route }[] {
+    return this.#followed().filter(({ name }) => name.schema === schema);
+  }
+
+  /** The followed tables at this point of the statement. */
+  #followed(): { name: TableName; route: Route }[] {
     const names = new Map<string, TableName>();
     for (const plan of this.context.plans.all) names.set(plan.sourceName, plan.route.source);
     for (const { name } of this.#routes.values()) names.set(`${name.schema}.${name.table}`, name);
     return [...names.values()].flatMap((name) => {
       const route = this.route(name);
-      return route && name.schema === schema ? [{ name, route }] : [];
+      return route ? [{ name, route }] : [];
     });
   }
 
@@ -161,12 +167,15 @@ export class ReplayState {
   ): Promise<TableReplay> {
     const { config, dialect, postgis, executedAt } = this.context;
     let replay: TableReplay;
+    const beforeIdentity = before && rowIdentity(before);
     try {
+      // Only the replicated columns: the others do not exist on the target, whatever they become
       const change = {
-        before,
-        after: route.source,
-        key: targetKey(route.identity),
-        keyBefore: before && targetKey(rowIdentity(before)),
+        before: before && beforeIdentity &&
+          selected(before, { columns: route.columns, identity: beforeIdentity }),
+        after: withSiblings(selected(route.source, route), this.#siblings(route)),
+        key: targetKey(route.identity, route),
+        keyBefore: beforeIdentity && targetKey(beforeIdentity, route),
         renames,
       };
       replay = alterTargetStatements(target, change, {
@@ -181,7 +190,26 @@ export class ReplayState {
     }
     await this.run(replay.statements);
     for (const warning of replay.warnings) this.warn(`${warning}; ${repairHint(route)}`);
+    for (const name of unselectedChanges(before, route)) {
+      replay.done.push(
+        `column ${name} changed, which the [[rule]]'s columns leave out: not replicated`,
+      );
+    }
     return replay;
+  }
+
+  /**
+   * The other followed tables landing in the target of `route` (a rule merging shards), their
+   * columns as replicated: a column one of them still has stays on the target.
+   */
+  #siblings(route: Route): SourceTable[] {
+    const self = tableKey(route.source.schema, route.source.table);
+    return this.#followed().flatMap(({ name, route: other }) =>
+      other.pgSchema === route.pgSchema && other.pgTable === route.pgTable &&
+        tableKey(name.schema, name.table) !== self
+        ? [selected(other.source, other)]
+        : []
+    );
   }
 
   /** The statement and where it ends, for messages about `table`. */
@@ -219,6 +247,42 @@ export class ReplayState {
 export function reroute(state: ReplayState, definition: SourceTable, old?: Route): Route | null {
   const route = newTableRoute(definition, state.context.config, state.context.log);
   return route && old?.rowsAsOf ? { ...route, rowsAsOf: old.rowsAsOf } : route;
+}
+
+/** `table` with only the columns `route` replicates. */
+function selected(table: SourceTable, route: Pick<Route, "columns" | "identity">): SourceTable {
+  return route.columns === null
+    ? table
+    : { ...table, columns: replicatedColumns(route, table.columns) };
+}
+
+/** `table` with the columns of `siblings` it lacks, which their shared target keeps. */
+function withSiblings(table: SourceTable, siblings: readonly SourceTable[]): SourceTable {
+  const columns = [...table.columns];
+  const names = new Set(columns.map((c) => c.name.toLowerCase()));
+  for (const column of siblings.flatMap((sibling) => sibling.columns)) {
+    if (names.has(column.name.toLowerCase())) continue;
+    names.add(column.name.toLowerCase());
+    columns.push(column);
+  }
+  return columns.length === table.columns.length ? table : { ...table, columns };
+}
+
+/** The columns the route leaves out that the statement added, dropped or changed. */
+function unselectedChanges(before: SourceTable | null, route: Route): string[] {
+  if (route.columns === null || before === null) return [];
+  const replicated = new Set(
+    replicatedColumns(route, route.source.columns).map((c) => c.name.toLowerCase()),
+  );
+  const shape = (table: SourceTable) =>
+    new Map(
+      table.columns.filter((c) => !replicated.has(c.name.toLowerCase()))
+        .map((c) => [c.name.toLowerCase(), JSON.stringify(c)]),
+    );
+  const old = shape(before);
+  const now = shape(route.source);
+  const names = new Set([...old.keys(), ...now.keys()]);
+  return [...names].filter((name) => old.get(name) !== now.get(name));
 }
 
 /** What a replay's log says it did to a target. */

@@ -13,7 +13,7 @@ import { qualified } from "../convert/ident.ts";
 import type { AlterOperation, SchemaChange, TableName } from "../schema/ddl/changes.ts";
 import { tableKey } from "../schema/table.ts";
 import type { ColumnRename } from "../sink/ddl_replay.ts";
-import { createTableStatements } from "../tables/create_table.ts";
+import { createTableStatements, namingTableOptions } from "../tables/create_table.ts";
 import { sourceName, targetName } from "../tables/followed.ts";
 import { renameTable } from "./ddl_renames.ts";
 import {
@@ -78,7 +78,7 @@ async function create(
   if (!route) return;
   const target = await state.target(route);
   if (!target) {
-    await state.run(createTableStatements(route, state.context));
+    await namingTableOptions(route, () => state.run(createTableStatements(route, state.context)));
     state.vacate(route, null);
     return state.record(name, `created ${targetName(route)}`);
   }

@@ -72,21 +72,21 @@ export class KeylessTableBatch {
   }
 
   /** An inserted row: one copy more. */
-  upsert(after: Row): void {
-    const fields = this.encoder.encode(after);
+  upsert(encoder: RowEncoder, after: Row): void {
+    const fields = encoder.encode(after);
     if (this.#counts === null) this.#inserted.push(fields);
     else this.#add(fields, 1);
   }
 
-  /** A deleted row: one copy less. */
-  remove(before: Row): void {
-    this.#add(this.encoder.encode(before), -1);
+  /** A deleted row: one copy less (a keyless table cannot soft-delete: no time `_at` needed). */
+  remove(encoder: RowEncoder, before: Row, _at: string): void {
+    this.#add(encoder.encode(before), -1);
   }
 
   /** An updated row: one copy of the old row less, one of the new more. */
-  update(before: Row, after: Row): void {
-    this.#add(this.encoder.encode(before), -1);
-    this.#add(this.encoder.encode(after), 1);
+  update(encoder: RowEncoder, before: Row, after: Row, _at: string): void {
+    this.#add(encoder.encode(before), -1);
+    this.#add(encoder.encode(after), 1);
   }
 
   #add(fields: (string | null)[], delta: number): void {

@@ -26,9 +26,9 @@ export type LossReporter = (what: LossKind, table: string, column: string) => vo
 export interface RowEncoder {
   /** Identifies the source column layout the encoder was built for. */
   layout: string;
-  /** Target columns filled, in field order. */
+  /** Target columns filled, in field order: the source columns', then the route's appended ones. */
   columns: string[];
-  /** Positions of the key columns within `columns`. */
+  /** Positions of the key columns within `columns`: the identity's, then the source tag. */
   keyIndexes: number[];
   /** The target columns of the key, in key order. */
   keyColumns: string[];
@@ -37,6 +37,11 @@ export interface RowEncoder {
   encodeKey(row: Row): (string | null)[];
   /** True when both images certainly have the same key (identical primitive values). */
   sameKey(a: Row, b: Row): boolean;
+  /**
+   * The row a soft-delete route keeps for the deleted `row` (a whole before image): flagged, with
+   * the time column set to `at` (timestamptz text); null when the route deletes rows.
+   */
+  softDeleted: ((row: Row, at: string) => (string | null)[]) | null;
 }
 
 /** Everything needed to move one source table's rows into its target table. */
@@ -97,30 +102,45 @@ export class TablePlan {
           1,
         ),
     );
-    const { keyIndexes } = pairing;
+    const { keyIndexes: sourceKey, constants, appended } = pairing;
     const names = pairing.sourceColumns.map((source) => source.name);
     const targetNames = pairing.targetColumns.map((target) => target.name);
     // A whole row may hold NULLs: they compare as equal there
     const keyed = !this.wholeRow;
     const encoders = pairing.encoders.map((encode, i) =>
-      keyed && keyIndexes.includes(i) ? this.#keyEncoder(encode, names[i]) : encode
+      keyed && sourceKey.includes(i) ? this.#keyEncoder(encode, names[i]) : encode
     );
     const count = names.length;
+    const width = targetNames.length;
+    // The tag is constant for the table, so it never tells two of its images apart
+    const tag = appended.tag === null ? null : constants[appended.tag - count];
+    const keyIndexes = appended.tag === null ? sourceKey : [...sourceKey, appended.tag];
+    const encode = (row: Row): (string | null)[] => {
+      const fields = new Array<string | null>(width);
+      for (let i = 0; i < count; i++) fields[i] = encoders[i](row[names[i]]);
+      for (let i = count; i < width; i++) fields[i] = constants[i - count];
+      return fields;
+    };
+    const { deleted, deletedAt } = appended;
     return {
       layout,
       columns: targetNames,
       keyIndexes,
       keyColumns: keyIndexes.map((i) => targetNames[i]),
-      encode(row: Row): (string | null)[] {
-        const fields = new Array<string | null>(count);
-        for (let i = 0; i < count; i++) fields[i] = encoders[i](row[names[i]]);
+      encode,
+      encodeKey(row: Row): (string | null)[] {
+        const key = sourceKey.map((i) => encoders[i](row[names[i]]));
+        if (tag !== null) key.push(tag);
+        return key;
+      },
+      softDeleted: deleted === null ? null : (row, at) => {
+        const fields = encode(row);
+        fields[deleted] = "t";
+        if (deletedAt !== null) fields[deletedAt] = at;
         return fields;
       },
-      encodeKey(row: Row): (string | null)[] {
-        return keyIndexes.map((i) => encoders[i](row[names[i]]));
-      },
       sameKey(a: Row, b: Row): boolean {
-        for (const i of keyIndexes) {
+        for (const i of sourceKey) {
           const value = a[names[i]];
           if (value !== b[names[i]] || typeof value === "object") return false;
         }

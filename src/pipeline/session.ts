@@ -131,6 +131,7 @@ export class Session {
       sharedStaging: { schema: config.positionSchema, syncId: config.syncId },
       plainMaxRows: config.batchPlainMaxRows,
       dialect: await this.#pg("asking the server version", detectDialect(sql)),
+      log,
     });
     await this.#stream(reader, writer, sql);
   }
@@ -145,6 +146,9 @@ export class Session {
   ): Promise<BinlogReader> {
     previous?.stop();
     const plans = this.#plans;
+    this.stats.followed = [...plans.routes.values()].map((r) =>
+      `${r.source.schema}.${r.source.table}`
+    );
     const reader = this.#reader = new BinlogReader(
       this.config,
       this.#history!.history,

@@ -21,7 +21,7 @@ import type { Queryable, Sql } from "../sink/postgres.ts";
 import { SchemaStore } from "../sink/schema_store.ts";
 import { describeTarget } from "../sink/target.ts";
 import type { BatchWriter } from "../sink/writer.ts";
-import { createTableStatements, hasPostgis } from "../tables/create_table.ts";
+import { createTableStatements, hasPostgis, namingTableOptions } from "../tables/create_table.ts";
 import { newTableRoute, targetName } from "../tables/followed.ts";
 import type { Route } from "../tables/routes.ts";
 import { Batch } from "./batch.ts";
@@ -244,7 +244,10 @@ async function passStatement(
       let result = old ? `no longer followed; ${targetName(old)} kept` : "not followed";
       if (route) {
         if (!await describeTarget(t, route.pgSchema, route.pgTable)) {
-          for (const statement of createTableStatements(route, target)) await t.unsafe(statement);
+          const statements = createTableStatements(route, target);
+          await namingTableOptions(route, async () => {
+            for (const statement of statements) await t.unsafe(statement);
+          });
         }
         // Planned in the transaction: a target that cannot take the rows keeps the statement.
         const now = await describeTarget(t, route.pgSchema, route.pgTable);

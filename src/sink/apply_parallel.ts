@@ -1,7 +1,8 @@
 /**
  * Parallel copiers: a batch's tables are split by key hash and every copier connection COPYs its
- * part into its own shared unlogged staging table, all at once, before the committing session
- * merges them (see apply_staged.ts).
+ * part into its own shared unlogged staging table, all at once, while the committing session sends
+ * the rest of the batch; it merges them once they are committed (see apply_staged.ts). Whether a
+ * batch is split at all is writer_split.ts's call.
  *
  * @module
  */
@@ -12,6 +13,7 @@ import type { FinalState, TableChanges } from "./input.ts";
 import type { Sql } from "./postgres.ts";
 import { refusedRows, stagedKeyAt } from "./refused_rows.ts";
 import { layoutId, stagedLines, stagingCopy, stagingLayout } from "./staging.ts";
+import { pipelinedTransaction } from "./transaction.ts";
 
 /** Where the parallel writers stage their parts: shared tables, since temp tables are per session. */
 export interface SharedStaging {
@@ -33,7 +35,9 @@ export class ParallelCopiers {
 
   /**
    * Splits the tables' final states by key hash and COPYs part i through copier i, all at once;
-   * returns each table's staging tables.
+   * returns each table's staging tables once every copier has committed. A copier's statements
+   * go out without waiting for the answers before them: BEGIN, each TRUNCATE and the COPY behind
+   * it share a round trip, and COMMIT follows the last COPY at once.
    */
   async copy(tables: readonly TableChanges[]): Promise<Map<TableChanges, string[]>> {
     const staged = new Map<TableChanges, string[]>();
@@ -45,19 +49,24 @@ export class ParallelCopiers {
       split.forEach((states, i) => parts[i].set(table, states));
     }
     await Promise.all(this.copiers.map((copier, i) =>
-      copier.begin(async (tx) => {
+      pipelinedTransaction(copier, async (tx) => {
+        const cleared: Promise<unknown>[] = [];
         for (const [table, states] of parts[i]) {
           const name = staged.get(table)![i];
           // Leftovers of a batch whose merge failed would be merged twice; start empty.
-          await tx.unsafe(this.dialect.clearSharedStaging(name));
-          if (states.size > 0) {
-            await copyLines(tx, stagingCopy(name, table), stagedLines(table, states)).catch(
-              (err) => {
-                throw refusedRows(err, table, stagedKeyAt(table, states));
-              },
-            );
-          }
+          const clear = tx.unsafe(this.dialect.clearSharedStaging(name));
+          clear.catch(() => {});
+          cleared.push(clear);
+          if (states.size === 0) continue;
+          await copyLines(tx, stagingCopy(name, table), stagedLines(table, states)).catch(
+            async (err) => {
+              // A COPY behind a failed TRUNCATE fails for that reason: report the TRUNCATE's.
+              await clear;
+              throw refusedRows(err, table, stagedKeyAt(table, states));
+            },
+          );
         }
+        return { answers: Promise.all(cleared) };
       })
     ));
     return staged;
@@ -65,12 +74,17 @@ export class ParallelCopiers {
 
   /** Drops the shared staging tables created. */
   async close(): Promise<void> {
-    for (const names of this.#shared.values()) {
-      for (const name of names) await this.sql.unsafe(`DROP TABLE IF EXISTS ${name}`);
-    }
+    const names = [...this.#shared.values()].flat();
     this.#shared.clear();
+    // Sent at once: one round trip however many there are.
+    await Promise.all(names.map((name) => this.sql.unsafe(`DROP TABLE IF EXISTS ${name}`)));
   }
 
+  /**
+   * The shared staging tables of `table`'s layout, created on first use by the first copier (the
+   * committing session may be in its transaction, waiting for the copies), all statements sent
+   * at once.
+   */
   async #sharedFor(table: TableChanges): Promise<string[]> {
     const id = layoutId(table);
     let names = this.#shared.get(id);
@@ -79,11 +93,8 @@ export class ParallelCopiers {
       const tag = hash(`${syncId}\u0000${id}`).toString(36);
       names = this.copiers.map((_, i) => qualified(schema, `mysql_gp_sync_stage_${tag}_${i}`));
       const layout = stagingLayout(table);
-      for (const name of names) {
-        for (const statement of this.dialect.sharedStaging(name, layout)) {
-          await this.sql.unsafe(statement);
-        }
-      }
+      const statements = names.flatMap((name) => this.dialect.sharedStaging(name, layout));
+      await Promise.all(statements.map((statement) => this.copiers[0].unsafe(statement)));
       this.#shared.set(id, names);
     }
     return names;

@@ -6,7 +6,7 @@
  * @module
  */
 import { quoteIdent } from "../convert/ident.ts";
-import { copyLines } from "./copy_in.ts";
+import { sendLines } from "./copy_in.ts";
 import { DELETED, type TargetDialect, tempStagingName } from "./dialect.ts";
 import type { TableChanges } from "./input.ts";
 import type { Queryable } from "./postgres.ts";
@@ -25,13 +25,26 @@ export class SessionStaging {
    * filled it.
    */
   async fill(tx: Queryable, table: TableChanges, reused: boolean): Promise<string> {
-    const staging = await this.#stagingFor(tx, table);
+    const { name, answer } = await this.send(tx, table, reused);
+    await answer;
+    return name;
+  }
+
+  /**
+   * {@link fill} without waiting for PostgreSQL's answer to the end of the rows: resolves once
+   * they are sent, to the name and the answer still due (a round trip less before the merge).
+   */
+  async send(
+    tx: Queryable,
+    table: TableChanges,
+    reused: boolean,
+  ): Promise<{ name: string; answer: Promise<void> }> {
+    const name = await this.#stagingFor(tx, table);
     // Staging empties itself at commit; pieces of one transaction must clear it in between.
-    if (reused) await tx.unsafe(`TRUNCATE ${staging}`);
+    if (reused) await tx.unsafe(`TRUNCATE ${name}`);
     const counted = table.rowCounts;
     const lines = counted ? countedLines(counted) : stagedLines(table, table.states);
-    await copyLines(tx, stagingCopy(staging, table), lines);
-    return staging;
+    return { name, ...await sendLines(tx, stagingCopy(name, table), lines) };
   }
 
   /** To be called after a rollback, which may have taken the creation of staging tables with it. */

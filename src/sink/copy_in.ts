@@ -15,8 +15,18 @@ const COPY_CHUNK_CHARS = 1 << 20;
 export class CopyIn {
   #failure: Error | null = null;
   readonly #done: Promise<void>;
+  readonly #endSent: Promise<void>;
 
   private constructor(private readonly stream: Writable, rejected: Promise<never>) {
+    // postgres.js sends CopyDone from the stream's final step and takes the next statement from
+    // then on; the answer comes a round trip later.
+    const final = (stream as unknown as Finalizing)._final;
+    this.#endSent = new Promise<void>((resolve) => {
+      (stream as unknown as Finalizing)._final = (callback) => {
+        final.call(stream, callback);
+        resolve();
+      };
+    });
     const finished = new Promise<void>((resolve, reject) => {
       stream.on("finish", resolve);
       stream.on("error", reject);
@@ -65,10 +75,26 @@ export class CopyIn {
 
   /** Finishes the COPY; resolves once PostgreSQL has accepted every row, throws if it did not. */
   async end(): Promise<void> {
+    await (await this.send()).answer;
+  }
+
+  /**
+   * Finishes the COPY without waiting for PostgreSQL's answer: resolves once the end of the data
+   * is sent, when the connection takes the next statement (pipelined behind the COPY), to the
+   * answer still due (wrapped, so that awaiting this does not wait for it).
+   */
+  async send(): Promise<{ answer: Promise<void> }> {
     if (this.#failure) throw this.#failure;
     this.stream.end();
-    await this.#done;
+    // A COPY refused before its end was written never sends it
+    await Promise.race([this.#endSent, this.#done]);
+    return { answer: this.#done };
   }
+}
+
+/** The part of a Node.js Writable that runs its `final` option. */
+interface Finalizing {
+  _final: (callback: (error?: Error | null) => void) => void;
 }
 
 /** COPYs `text` (COPY text lines) with `statement`, in one go. */
@@ -84,6 +110,18 @@ export async function copyLines(
   statement: string,
   lines: Iterable<string>,
 ): Promise<void> {
+  await (await sendLines(sql, statement, lines)).answer;
+}
+
+/**
+ * {@link copyLines} without waiting for PostgreSQL's answer to the end: resolves once everything
+ * is sent, to the answer still due (see {@link CopyIn.send}).
+ */
+export async function sendLines(
+  sql: Queryable,
+  statement: string,
+  lines: Iterable<string>,
+): Promise<{ answer: Promise<void> }> {
   const copy = await CopyIn.open(sql, statement);
   let chunk = "";
   for (const line of lines) {
@@ -94,5 +132,5 @@ export async function copyLines(
     }
   }
   await copy.write(chunk);
-  await copy.end();
+  return await copy.send();
 }

@@ -30,14 +30,28 @@ export interface StagingLayout {
   flag?: ExtraColumn;
 }
 
+/** A column of a {@link NewTable}: plain name, type as PostgreSQL spells it. */
+export interface NewTableColumn {
+  name: string;
+  /** The type, with any constraint or default after it (`boolean NOT NULL DEFAULT false`). */
+  type: string;
+}
+
 /** A table `snapshot` creates: plain names, types as PostgreSQL spells them. */
 export interface NewTable {
   schema: string;
   table: string;
-  /** Every column accepts NULL except the key's (its constraint implies NOT NULL). */
-  columns: readonly { name: string; type: string }[];
+  /**
+   * Every column accepts NULL except the key's (its constraint implies NOT NULL) and those whose
+   * type says otherwise.
+   */
+  columns: readonly NewTableColumn[];
   /** The key's columns in key order; empty for a table without one. */
   key: readonly string[];
+  /** How Greenplum spreads it: these columns, randomly, or (null) by the key. */
+  distributedBy: readonly string[] | "randomly" | null;
+  /** Storage parameters, the text of `WITH (...)`; null: none. */
+  options: string | null;
 }
 
 export interface TargetDialect {
@@ -56,8 +70,13 @@ export interface TargetDialect {
    * of one key at a time are wanted when the target's key is `indexed`.
    */
   mergeSettings(indexed: boolean): string;
-  /** `CREATE SCHEMA IF NOT EXISTS` and `CREATE TABLE`. */
+  /**
+   * `CREATE SCHEMA IF NOT EXISTS` and `CREATE TABLE`. PostgreSQL has no distribution: it ignores
+   * `distributedBy`; a randomly spread Greenplum table gets no primary key (Greenplum refuses one).
+   */
   createTable(table: NewTable): string[];
+  /** Why the target refuses `table`'s `distributedBy`, with the fix; null when it takes it. */
+  refusedDistribution(table: NewTable): string | null;
   /**
    * System columns that locate one row of a table, `ctid` (on Greenplum a ctid is unique only
    * within its segment, so with `gp_segment_id`).
@@ -127,8 +146,9 @@ export const POSTGRES: TargetDialect = {
   },
   mergeSettings: joinSettings,
   createTable(table) {
-    return createTable(table, "");
+    return createTable(table, table.key, "");
   },
+  refusedDistribution: () => null,
   rowLocator: ["ctid"],
   deleteLocated(target, located) {
     // A TID scan fetches just those rows; a join by ctid would read the whole table again.
@@ -182,10 +202,28 @@ export const GREENPLUM: TargetDialect = {
   },
   mergeSettings: joinSettings,
   createTable(table) {
-    const spread = table.key.length > 0
-      ? `DISTRIBUTED BY (${table.key.map(quoteIdent).join(", ")})`
-      : "DISTRIBUTED RANDOMLY";
-    return createTable(table, ` ${spread}`);
+    const by = table.distributedBy ?? table.key;
+    const spread = by === "randomly" || by.length === 0
+      ? "DISTRIBUTED RANDOMLY"
+      : `DISTRIBUTED BY (${by.map(quoteIdent).join(", ")})`;
+    return createTable(table, by === "randomly" ? [] : table.key, ` ${spread}`);
+  },
+  refusedDistribution(table) {
+    const by = table.distributedBy;
+    if (by === null || by === "randomly") return null;
+    const names = table.columns.map((c) => c.name);
+    const unknown = by.filter((name) => !names.includes(name));
+    if (unknown.length > 0) {
+      return `${table.schema}.${table.table} would have no column ${unknown.join(", ")} ` +
+        `(it has ${names.join(", ")}); name columns it has`;
+    }
+    const outside = by.filter((name) => !table.key.includes(name));
+    if (table.key.length > 0 && outside.length > 0) {
+      return `Greenplum requires the distribution key of ${table.schema}.${table.table} to be ` +
+        `within its primary key (${table.key.join(", ")}), and ${outside.join(", ")} is not; ` +
+        `distribute by key columns, or "randomly" (then the table gets no primary key)`;
+    }
+    return null;
   },
   rowLocator: ["gp_segment_id", "ctid"],
   deleteLocated(target, located) {
@@ -284,17 +322,18 @@ function joinSettings(indexed: boolean): string {
 }
 
 /**
- * No NOT NULL beyond the key: a NOT NULL DATETIME can still hold MySQL's zero date, which arrives
- * as NULL.
+ * No NOT NULL beyond the key's and those the columns' types carry: a NOT NULL DATETIME can still
+ * hold MySQL's zero date, which arrives as NULL.
  */
-function createTable(table: NewTable, suffix: string): string[] {
+function createTable(table: NewTable, key: readonly string[], spread: string): string[] {
   const columns = table.columns.map((column) => `${quoteIdent(column.name)} ${column.type}`);
-  if (table.key.length > 0) columns.push(`PRIMARY KEY (${table.key.map(quoteIdent).join(", ")})`);
+  if (key.length > 0) columns.push(`PRIMARY KEY (${key.map(quoteIdent).join(", ")})`);
+  const options = table.options === null ? "" : ` WITH (${table.options})`;
   return [
     `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(table.schema)}`,
     `CREATE TABLE ${qualified(table.schema, table.table)} (\n  ${
       columns.join(",\n  ")
-    }\n)${suffix}`,
+    }\n)${options}${spread}`,
   ];
 }
 

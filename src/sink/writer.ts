@@ -1,11 +1,12 @@
 /**
  * The BatchWriter: applies each batch and its binlog position in one transaction, choosing per
  * table how its rows go in (plain statements, COPY straight into the target, or staging and a
- * merge, staged by parallel copiers when there are any).
+ * merge, staged by parallel copiers when there are any and measurement says they pay).
  *
  * @module
  */
-import { copyDirect, directRows, KeysAlreadyStored } from "./apply_direct.ts";
+import type { Logger } from "../util/log.ts";
+import { directRows, KeysAlreadyStored, sendDirect } from "./apply_direct.ts";
 import { applyKeyless } from "./apply_keyless.ts";
 import { ParallelCopiers, type SharedStaging } from "./apply_parallel.ts";
 import { applyPlain } from "./apply_plain.ts";
@@ -16,6 +17,7 @@ import type { PositionStore } from "./position_store.ts";
 import type { Queryable, Sql } from "./postgres.ts";
 import { Merges, refusedRows, stagedKeyAt } from "./refused_rows.ts";
 import { pipelinedTransaction, type Sent, type Transaction } from "./transaction.ts";
+import { type WriterMode, WriterSplit } from "./writer_split.ts";
 
 export interface WriterOptions {
   /** Needed with copiers. */
@@ -28,6 +30,8 @@ export interface WriterOptions {
   plainMaxRows?: number;
   /** The target's dialect (`detectDialect` tells it); PostgreSQL when not given. */
   dialect?: TargetDialect;
+  /** Where the writer says how it uses the copiers, and when that changes. */
+  log?: Logger;
 }
 
 /**
@@ -36,9 +40,10 @@ export interface WriterOptions {
  * surviving rows. This needs neither `ON CONFLICT` nor `MERGE`, so it runs on PostgreSQL and
  * Greenplum 6/7 alike; how staging tables are made differs (dialect.ts).
  *
- * With parallel writers (`copiers`), each batch is split by key hash and every writer COPYs its
+ * With parallel writers (`copiers`), a batch may be split by key hash and every writer COPY its
  * part into its own unlogged staging table at the same time; the merge and the position still
- * commit in one transaction, so a source transaction never becomes visible piecemeal.
+ * commit in one transaction, so a source transaction never becomes visible piecemeal. Whether a
+ * batch is split is measured (writer_split.ts): only while splitting is faster than one writer.
  *
  * A table with only a few rows in the batch skips staging: its keys are deleted and its rows
  * inserted by plain statements carrying the same text values as literals.
@@ -53,10 +58,15 @@ export interface WriterOptions {
 export class BatchWriter {
   readonly #staging: SessionStaging;
   readonly #parallel: ParallelCopiers | null;
+  /** Whether the copiers are used, by measurement; null without copiers. */
+  readonly #split: WriterSplit | null;
+  readonly #log: Logger | undefined;
   /** Targets found holding keys the source inserted: their inserts are merged, not COPYed. */
   readonly #mergeOnly = new Set<string>();
   readonly #plainMaxRows: number;
   readonly #dialect: TargetDialect;
+  /** The answer to the last COPY sent without waiting for it (its failure is reported elsewhere). */
+  #copied: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly sql: Sql,
@@ -72,6 +82,9 @@ export class BatchWriter {
     this.#parallel = shared && copiers.length > 0
       ? new ParallelCopiers(sql, copiers, shared, this.#dialect)
       : null;
+    this.#split = this.#parallel ? new WriterSplit(copiers.length, this.#dialect.name) : null;
+    this.#log = options.log;
+    if (this.#split) this.#log?.info(`writers: ${this.#split.describe()}`);
   }
 
   /** Applies the batch and stores its position atomically. */
@@ -91,24 +104,37 @@ export class BatchWriter {
     if (position === null) return;
     const tables = [...batch.tables.values()].filter((t) => t.size > 0);
     const parallel = this.#parallel;
-    const bulk = parallel
-      ? tables.filter((t) => !t.plan.wholeRow && !this.#plain(t) && !directRows(t, this.#mergeOnly))
-      : [];
-    const staged = parallel && bulk.length > 0
-      ? await parallel.copy(bulk)
-      : new Map<TableChanges, string[]>();
+    const split = this.#split;
+    // The tables copiers could stage: keyed ones going through staging.
+    const bulk = new Set(
+      parallel
+        ? tables.filter((t) =>
+          !t.plan.wholeRow && !this.#plain(t) && !directRows(t, this.#mergeOnly)
+        )
+        : [],
+    );
+    let rows = 0;
+    for (const table of bulk) rows += table.size;
+    const mode: WriterMode = split?.choose(rows) ?? "one";
+    const started = performance.now();
+    // The copiers COPY while this session sends the rest of the batch; their tables are merged
+    // once they have committed.
+    const copied = mode === "split" ? parallel!.copy([...bulk]) : null;
+    copied?.catch(() => {});
     await this.#transaction(async (tx) => {
       // Sent first, so that its answer comes with the first COPY's rather than a round trip later.
       const stored = this.positions.write(tx, position, batch.gtids);
       stored.catch(() => {});
       const merges = new Merges();
-      for (const table of tables) {
-        const names = staged.get(table);
-        if (names) merges.add(table, merge(tx, table, names, this.#dialect));
-        else await this.#applyTable(tx, table, false, merges);
+      const own = copied ? tables.filter((table) => !bulk.has(table)) : tables;
+      await this.#applyTables(tx, own, false, merges);
+      for (const [table, names] of await copied ?? []) {
+        merges.add(table, merge(tx, table, names, this.#dialect));
       }
       return { answers: Promise.all([merges.done(), stored]) };
     });
+    const changed = split?.record(mode, rows, performance.now() - started);
+    if (changed) this.#log?.info(changed);
   }
 
   /**
@@ -121,15 +147,15 @@ export class BatchWriter {
     await this.#transaction(async (tx) => {
       for await (const piece of pieces) {
         const merges = new Merges();
-        for (const table of piece.tables.values()) {
-          if (table.size > 0) await this.#applyTable(tx, table, true, merges);
-        }
+        const tables = [...piece.tables.values()].filter((table) => table.size > 0);
+        await this.#applyTables(tx, tables, true, merges);
         await merges.done();
         last = piece;
       }
       const final = last as B | null;
-      if (final?.position) await this.positions.write(tx, final.position, final.gtids);
-      return { answers: Promise.resolve() };
+      // Its answer comes with COMMIT's.
+      const stored = final?.position && this.positions.write(tx, final.position, final.gtids);
+      return { answers: stored || Promise.resolve() };
     });
     return last;
   }
@@ -147,9 +173,10 @@ export class BatchWriter {
     const position = batch.position;
     if (position === null) return;
     try {
-      await this.sql.begin(async (tx) => {
+      // BEGIN and the position write go out without waiting for their answers, as a batch's do.
+      await pipelinedTransaction(this.sql, async (tx) => {
         await work(tx);
-        await this.positions.write(tx, position, batch.gtids);
+        return { answers: this.positions.write(tx, position, batch.gtids) };
       });
     } finally {
       this.#staging.forget();
@@ -171,6 +198,27 @@ export class BatchWriter {
     }
   }
 
+  /**
+   * Applies `tables` in turn. Their answers come later: should a statement fail because an
+   * earlier one did (PostgreSQL then refuses everything until the rollback), the earlier failure
+   * is the one thrown, so a refused row or a key already stored is reported as such.
+   */
+  async #applyTables(
+    tx: Transaction,
+    tables: readonly TableChanges[],
+    reusedStaging: boolean,
+    merges: Merges,
+  ): Promise<void> {
+    try {
+      for (const table of tables) await this.#applyTable(tx, table, reusedStaging, merges);
+    } catch (err) {
+      // Everything sent before has its answer by now (they come in order): any failure among them
+      // is thrown here.
+      await merges.done();
+      throw err;
+    }
+  }
+
   /** Stages `table`'s rows and sends the statements that merge them, which join `merges`. */
   async #applyTable(
     tx: Transaction,
@@ -178,20 +226,32 @@ export class BatchWriter {
     reusedStaging: boolean,
     merges: Merges,
   ): Promise<void> {
+    if (this.#plain(table) && !table.plan.wholeRow) {
+      return merges.add(table, applyPlain(tx, table));
+    }
+    // The answer to a COPY's end is not waited for before what follows goes out, except before
+    // the next COPY: once a COPY has finished, postgres.js sends a stray CopyFail (its stream's
+    // autoDestroy), harmless outside a COPY, fatal to one begun meanwhile ("COPY from stdin
+    // failed: null", seen with two tables COPYed in one batch).
+    await this.#copied;
     if (table.plan.wholeRow) {
       const direct = !reusedStaging && !this.#mergeOnly.has(table.plan.targetName);
       const how = { staging: this.#staging, reused: reusedStaging, direct, dialect: this.#dialect };
       return await applyKeyless(tx, table, merges, how);
     }
-    if (this.#plain(table)) return merges.add(table, applyPlain(tx, table));
     const direct = reusedStaging ? null : directRows(table, this.#mergeOnly);
-    if (direct) return await copyDirect(tx, table, direct);
-    try {
-      const staging = await this.#staging.fill(tx, table, reusedStaging);
-      merges.add(table, merge(tx, table, [staging], this.#dialect));
-    } catch (err) {
-      throw refusedRows(err, table, stagedKeyAt(table));
+    if (direct) {
+      const { answer } = await sendDirect(tx, table, direct);
+      this.#copied = answer.catch(() => {});
+      return merges.add(table, answer);
     }
+    const named = (err: unknown) => {
+      throw refusedRows(err, table, stagedKeyAt(table));
+    };
+    const { name, answer } = await this.#staging.send(tx, table, reusedStaging).catch(named);
+    this.#copied = answer.catch(() => {});
+    merges.add(table, answer.catch(named));
+    merges.add(table, merge(tx, table, [name], this.#dialect));
   }
 
   #plain(table: TableChanges): boolean {

@@ -19,6 +19,7 @@ import { connectTarget, type Sql } from "../sink/postgres.ts";
 import { takeRunLock } from "../sink/run_lock.ts";
 import { hasPostgis } from "../tables/create_table.ts";
 import { followedRoutes, sourceName, targetName } from "../tables/followed.ts";
+import type { Route } from "../tables/routes.ts";
 import type { Logger } from "../util/log.ts";
 import { Checkpoints } from "./checkpoints.ts";
 import { type ChunkReads, openChunkReads } from "./consistent_read.ts";
@@ -116,11 +117,12 @@ export async function snapshot(
   let reads: ChunkReads | null = null;
   try {
     sql = await connectTarget(config);
-    await refuseWhileOthersConnected(sql);
+    const routes = await followedRoutes(config, source, log, options.tables);
+    const untagged = routes.filter((route) => route.sourceTag === null);
+    if (untagged.length > 0) await refuseWhileOthersConnected(sql, untagged);
     await takeRunLock(sql, config, null);
     const store = new PositionStore(config.positionSchema, config.syncId);
     const checkpoints = new Checkpoints(config.positionSchema, config.syncId);
-    const routes = await followedRoutes(config, source, log, options.tables);
     const definitions = await catalogDefinitions(source, routes.map((route) => route.source));
     const prepared = await prepareTargets(sql, routes, {
       postgis: await hasPostgis(sql),
@@ -270,12 +272,15 @@ async function tablesToLoad(
 }
 
 /**
- * Refuses while another mysql-gp-sync session uses this database: a running `run` would go on from
- * its own position, overwriting the one the snapshot sets, and a change it applied to a table
- * before the snapshot replaced that table's rows would be lost. (`run`, `verify` and the other
- * commands all connect under the application name mysql-gp-sync.)
+ * Refuses while another mysql-gp-sync session uses this database and the snapshot loads a route
+ * without a source tag (`untagged`), which owns its whole target: a running `run` would go on
+ * from its own position, overwriting the one the snapshot sets, and a change it applied to a
+ * table before the snapshot replaced that table's rows would be lost. (`run`, `verify` and the
+ * other commands all connect under the application name mysql-gp-sync.) Its own run is kept out
+ * by the run lock; a snapshot whose every route has a source tag touches only its own slices,
+ * which no other sync writes, so other syncs may run meanwhile.
  */
-async function refuseWhileOthersConnected(sql: Sql): Promise<void> {
+async function refuseWhileOthersConnected(sql: Sql, untagged: readonly Route[]): Promise<void> {
   const others = await sql<{ pid: number; client: string | null; since: string }[]>`
     SELECT pid, client_addr::text AS client, to_char(backend_start, 'YYYY-MM-DD HH24:MI:SS') AS since
       FROM pg_stat_activity
@@ -283,11 +288,14 @@ async function refuseWhileOthersConnected(sql: Sql): Promise<void> {
        AND datname = current_database()`;
   if (others.length === 0) return;
   const first = others[0];
+  const route = untagged[0];
   throw new UserError(
     `another mysql-gp-sync process is connected to this database (PostgreSQL pid ${first.pid}` +
       `${first.client ? ` from ${first.client}` : ""}, since ${first.since}` +
-      `${others.length > 1 ? `, and ${others.length - 1} more` : ""}): stop "mysql-gp-sync run" ` +
-      `(stop.sh) and any verify before snapshot`,
+      `${others.length > 1 ? `, and ${others.length - 1} more` : ""}) and ${sourceName(route)} ` +
+      `has no source_column, so snapshot replaces all of ${targetName(route)}, which it may ` +
+      `write: stop "mysql-gp-sync run" (stop.sh) and any verify before snapshot, or give the ` +
+      `[[rule]] a source_column so that the snapshot loads only its own rows`,
     1,
   );
 }

@@ -1,8 +1,10 @@
 /**
- * The one builder of how a source column layout fills its PostgreSQL table: the target column of
- * each source column (found as the sync finds it, `targetColumnFor`), the encoder of each pair and
- * where the row identity's columns sit. The sync's row encoders (`TablePlan`) and the snapshot and
- * verify codec (`makeRowCodec`) are both built from it, so they cannot disagree.
+ * The one builder of how a source column layout fills its PostgreSQL table: the source columns the
+ * route replicates (its `columns` selection), the target column of each (found as the sync finds
+ * it, `targetColumnFor`), the encoder of each pair, where the row identity's columns sit, and the
+ * fields the route appends (the source tag, the soft-delete flag and time). The sync's row
+ * encoders (`TablePlan`) and the snapshot and verify codec (`makeRowCodec`) are both built from
+ * it, so they cannot disagree.
  *
  * @module
  */
@@ -13,18 +15,54 @@ import { pgTypeFor } from "../convert/pg_type.ts";
 import type { Encoder, LossHandler, SourceColumn, TargetColumn } from "../convert/types.ts";
 import { targetColumnFor, type TargetTable } from "../sink/target.ts";
 import { sourceName } from "./followed.ts";
-import type { Route } from "./routes.ts";
+import type { Route, TableRoute } from "./routes.ts";
 
-/** A source column layout paired with its target table; the lists are in source column order. */
-export interface ColumnPairing {
-  sourceColumns: SourceColumn[];
-  /** The target column each source column fills. */
-  targetColumns: TargetColumn[];
-  /** Source value -> PostgreSQL text, per column. */
-  encoders: Encoder[];
-  /** Positions of the route's identity columns within the lists, in key order (all: whole row). */
-  keyIndexes: number[];
+/**
+ * Where the fields appended after the source columns sit, all positions within the fields (and
+ * `targetColumns`); null where the route has no such field.
+ */
+export interface AppendedFields {
+  /** The source tag (`source_column`): the constant naming this source table; part of the key. */
+  tag: number | null;
+  /** The soft-delete flag: "f" in every row written from a source row, "t" once deleted. */
+  deleted: number | null;
+  /** The soft-delete time: NULL while the row lives, the deleting commit's time afterwards. */
+  deletedAt: number | null;
 }
+
+/**
+ * A source column layout paired with its target table. A row's fields are the replicated source
+ * columns' (in source column order), then the appended ones (`appended`: tag, flag, time, those
+ * the route has), whose values in a live row are `constants`.
+ */
+export interface ColumnPairing {
+  /** The source columns replicated: the route's selection, identity columns always among them. */
+  sourceColumns: SourceColumn[];
+  /** The target column of every field: one per source column, then the appended fields'. */
+  targetColumns: TargetColumn[];
+  /** Source value -> PostgreSQL text, per source column. */
+  encoders: Encoder[];
+  /**
+   * Positions of the route's identity columns, in key order, within `sourceColumns` and the fields
+   * alike (all source columns: whole row). Within one source table they identify a row; the
+   * target's key adds the tag (`appended.tag`) when there is one.
+   */
+  keyIndexes: number[];
+  appended: AppendedFields;
+  /** The appended fields' values in a row written from a live source row, in field order. */
+  constants: (string | null)[];
+}
+
+/** What a target lacking one of the route's appended columns needs, and why (`check` says it too). */
+export const APPENDED_COLUMNS = {
+  tag: {
+    key: "source_column",
+    type: "text NOT NULL",
+    why: "; put it in the primary key too, beside the source key",
+  },
+  deleted: { key: "soft_delete_column", type: "boolean NOT NULL DEFAULT false", why: "" },
+  deletedAt: { key: "soft_delete_time_column", type: "timestamptz", why: "" },
+} as const;
 
 /**
  * Pairs `sources` (a layout of the route's source table) with `target`. Throws UserError when a
@@ -38,7 +76,7 @@ export function pairColumns(
   onLoss: LossHandler,
   missingKey: (column: string) => Error,
 ): ColumnPairing {
-  const pairs = matchColumns(route, target, sources);
+  const pairs = matchColumns(route, target, replicatedColumns(route, sources));
   const encoders = pairEncoders(route, target, pairs, onLoss);
   const names = pairs.map(([source]) => source.name.toLowerCase());
   // A whole row is that of the layout at hand, whichever columns DDL has added or dropped since
@@ -49,12 +87,65 @@ export function pairColumns(
       if (index < 0) throw missingKey(key);
       return index;
     });
+  const targetColumns = pairs.map(([, target]) => target);
+  const appended: AppendedFields = { tag: null, deleted: null, deletedAt: null };
+  const constants: (string | null)[] = [];
+  const append = (role: keyof AppendedFields, column: string, value: string | null) => {
+    appended[role] = targetColumns.length;
+    targetColumns.push(appendedColumn(route, target, role, column));
+    constants.push(value);
+  };
+  if (route.sourceTag) append("tag", route.sourceTag.column, route.sourceTag.value);
+  if (route.softDelete) {
+    append("deleted", route.softDelete.column, "f");
+    if (route.softDelete.timeColumn) append("deletedAt", route.softDelete.timeColumn, null);
+  }
   return {
     sourceColumns: pairs.map(([source]) => source),
-    targetColumns: pairs.map(([, target]) => target),
+    targetColumns,
     encoders,
     keyIndexes,
+    appended,
+    constants,
   };
+}
+
+/**
+ * The columns of `sources` the route replicates: its selection and its identity columns (a whole
+ * row is identified by the selected columns: the target holds the multiset of their values).
+ */
+export function replicatedColumns<T extends { name: string }>(
+  route: Pick<Route, "columns" | "identity">,
+  sources: readonly T[],
+): T[] {
+  const selected = route.columns;
+  if (selected === null) return [...sources];
+  const identity = route.identity.kind === "whole-row"
+    ? new Set<string>()
+    : new Set(route.identity.columns.map((name) => name.toLowerCase()));
+  return sources.filter((s) => {
+    const name = s.name.toLowerCase();
+    return selected.has(name) || identity.has(name);
+  });
+}
+
+/** The target column of an appended field; UserError with the ALTER TABLE adding it. */
+function appendedColumn(
+  route: TableRoute,
+  target: TargetTable,
+  role: keyof AppendedFields,
+  column: string,
+): TargetColumn {
+  const found = targetColumnFor(target, column);
+  if (found) return found;
+  const { key, type, why } = APPENDED_COLUMNS[role];
+  const table = `${quoteIdent(target.schema)}.${quoteIdent(target.table)}`;
+  throw new UserError(
+    `PostgreSQL table ${target.schema}.${target.table} (target of MySQL ${sourceName(route)}) ` +
+      `has no column "${column}", which the [[rule]]'s ${key} names; add it: ALTER TABLE ` +
+      `${table} ADD COLUMN ${quoteIdent(column)} ${type}${why}`,
+    1,
+  );
 }
 
 /** Each source column with the target column it fills; UserError with the fix for one without. */

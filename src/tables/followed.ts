@@ -90,12 +90,23 @@ export function coveredBySources(
   );
 }
 
-/** The route with its row identity; null with a WARN when skipped (no primary key). */
+/**
+ * The route with its row identity; null with a WARN when skipped (no primary key). Throws
+ * UserError for a soft delete on a table without a key.
+ */
 function withIdentity(route: TableRoute, config: Config, log: Logger): Route | null {
   const identity = rowIdentity(route.source);
   if (identity.kind !== "primary-key" && config.skipNoPkTable) {
     log.warn(`skipping ${sourceName(route)}: it has no primary key (skip_no_pk_table = true)`);
     return null;
+  }
+  if (identity.kind === "whole-row" && route.softDelete) {
+    throw new UserError(
+      `${config.file}: the [[rule]] for ${sourceName(route)} sets soft_delete_column, but the ` +
+        `table has no primary key nor NOT NULL unique key: a deleted row could not be told from ` +
+        `its identical copies, so it cannot be kept flagged; add a primary key to the MySQL ` +
+        `table, or give this table a [[rule]] without soft_delete_column`,
+    );
   }
   if (identity.kind !== "primary-key") {
     log.info(

@@ -17,8 +17,9 @@ import type { Route } from "./routes.ts";
 import { keyNoun } from "./row_identity.ts";
 
 /**
- * How the rows of one followed table are read from MySQL and written to PostgreSQL. Its column
- * lists are the table's columns in SELECT order (the table's order).
+ * How the rows of one followed table are read from MySQL and written to PostgreSQL. Its source
+ * columns are the replicated ones in SELECT order (the table's order); its fields are theirs, then
+ * the route's appended fields with their live-row values (the tag, soft-delete flag false).
  */
 export interface RowCodec extends ColumnPairing {
   route: Route;
@@ -27,7 +28,7 @@ export interface RowCodec extends ColumnPairing {
   selectList: string;
   /** `ORDER BY` list of the row identity on the source, quoted. */
   sourceKeyList: string;
-  /** Encodes one row (values in SELECT order) into PostgreSQL text fields. */
+  /** Encodes one row (values in SELECT order) into PostgreSQL text fields, appended ones too. */
   encode(values: readonly unknown[]): (string | null)[];
   /** Encodes rows into COPY text lines. */
   copyLines(rows: readonly (readonly unknown[])[]): string;
@@ -51,11 +52,13 @@ export function makeRowCodec(route: Route, target: TargetTable, onLoss: LossHand
         1,
       ),
   );
-  const { encoders } = pairing;
+  const { encoders, constants } = pairing;
   const count = encoders.length;
+  const width = count + constants.length;
   const encode = (values: readonly unknown[]): (string | null)[] => {
-    const fields = new Array<string | null>(count);
+    const fields = new Array<string | null>(width);
     for (let i = 0; i < count; i++) fields[i] = encoders[i](values[i]);
+    for (let i = count; i < width; i++) fields[i] = constants[i - count];
     return fields;
   };
   return {

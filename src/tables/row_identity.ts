@@ -8,7 +8,7 @@
  * @module
  */
 import type { SourceTable } from "../schema/table.ts";
-import type { KeyLookup } from "../source/zongji/shapes.ts";
+import type { KeyLookup, UsedColumns } from "../source/zongji/shapes.ts";
 import type { Route } from "./routes.ts";
 
 /** The columns that tell a table's rows apart, and what kind of key they are. */
@@ -49,16 +49,26 @@ export function keyNoun(identity: RowIdentity): string {
   return identity.kind === "unique-key" ? "unique key" : "primary key";
 }
 
-/** The identity columns of each keyed route, for the binlog decoder (see `prepareTableMap`). */
+/**
+ * What the binlog decoder decodes of each route's rows (see `prepareRowReaders`): the identity
+ * columns in before images, and only the replicated columns anywhere when the rule selects some.
+ */
 export function keyLookup(routes: Iterable<Route>): KeyLookup {
-  const byTable = new Map<string, ReadonlySet<string>>();
-  for (const { source, identity } of routes) {
-    // A whole-row identity needs every column of the before image: no entry decodes all of it.
-    if (identity.kind === "whole-row") continue;
-    byTable.set(
-      `${source.schema}\u0000${source.table}`,
-      new Set(identity.columns.map((name) => name.toLowerCase())),
+  const byTable = new Map<string, ReadonlySet<string> | UsedColumns>();
+  for (const route of routes) {
+    const { source, identity, softDelete, columns } = route;
+    const lower = (names: Iterable<string>) => new Set([...names].map((n) => n.toLowerCase()));
+    // A whole-row identity needs every column of the before image, and so does a soft delete,
+    // which keeps the deleted row: no key decodes all of it.
+    const key = identity.kind === "whole-row" || softDelete !== null
+      ? undefined
+      : lower(identity.columns);
+    // By name, not by today's columns: a selected column added later is decoded too
+    const values = columns && lower(
+      identity.kind === "whole-row" ? columns : [...columns, ...identity.columns],
     );
+    const used = values ? { key, values } : key;
+    if (used) byTable.set(`${source.schema}\u0000${source.table}`, used);
   }
   return (schema, table) => byTable.get(`${schema}\u0000${table}`);
 }

@@ -16,14 +16,18 @@ import type { Queryable, Sql } from "../sink/postgres.ts";
 import { keyIndexed } from "../sink/target.ts";
 import type { KeyValue } from "../tables/source_rows.ts";
 import type { RowCodec } from "../tables/row_codec.ts";
+import { targetSlice } from "../tables/target_slice.ts";
 import { comparedColumn, type KeyColumn, keyColumn, sameOrder } from "./key_columns.ts";
 import {
   ANALYZE_SEEN,
   type ChunkScope,
   CLEAR_DIFFS,
+  type ComparedSlice,
+  COUNT_DIFFS,
   DIFF_COLUMNS,
   INDEX_DIFFS,
   QUALIFIED_WORK_TABLES,
+  SEEN_TABLE,
   VerifyStatements,
   WORK_TABLES,
 } from "./statements.ts";
@@ -74,18 +78,23 @@ export class Comparer {
     private readonly sql: Sql,
     codec: RowCodec,
     private readonly dialect: TargetDialect,
+    /**
+     * The target is shared with other source tables, untagged: its rows in no source table are
+     * found once for all of them (`SharedExtras`, which owns the seen-keys table).
+     */
+    private readonly shared = false,
   ) {
     const target = qualified(codec.target.schema, codec.target.table);
     const columns = codec.targetColumns.map(comparedColumn);
     const keys = codec.keyIndexes.map((i) => keyColumn(codec.targetColumns[i]));
     this.#keys = keys;
-    this.#statements = new VerifyStatements(target, columns, keys);
+    this.#statements = new VerifyStatements(target, columns, keys, comparedSlice(codec));
     const targetColumns = codec.target.columns.map((c) => quoteIdent(c.name));
     this.#layout = { target, columns: columns.map((c) => c.quoted), targetColumns };
     this.#keyLayout = { target, columns: keys.map((k) => k.quoted), targetColumns };
-    this.ordered = codec.keyIndexes.every((i) =>
-      sameOrder(codec.sourceColumns[i], codec.targetColumns[i])
-    );
+    // A chunk's key range in a shared target holds other tables' rows, which are no extras here
+    this.ordered = !shared &&
+      codec.keyIndexes.every((i) => sameOrder(codec.sourceColumns[i], codec.targetColumns[i]));
     // A range of the key order is scanned through an index led by its first column; a lookup by
     // key can use an index led by any of them
     this.keyIndexed = this.ordered
@@ -101,14 +110,15 @@ export class Comparer {
       ...this.dialect.tempStaging(keys, this.#keyLayout),
       ...this.dialect.tempKeptTable(diffs, this.#keyLayout, DIFF_COLUMNS),
       INDEX_DIFFS,
-      ...(this.ordered ? [] : this.dialect.tempKeptTable(seen, this.#keyLayout, [])),
+      ...(this.ordered || this.shared ? [] : this.dialect.tempKeptTable(seen, this.#keyLayout, [])),
     ];
     for (const statement of statements) await this.sql.unsafe(statement);
   }
 
-  /** Drops the work tables. */
+  /** Drops the work tables (a shared target's seen keys stay, for `SharedExtras`). */
   async close(): Promise<void> {
     for (const table of QUALIFIED_WORK_TABLES) {
+      if (this.shared && table === SEEN_TABLE) continue;
       await this.sql.unsafe(`DROP TABLE IF EXISTS ${table}`).catch(() => {});
     }
   }
@@ -142,15 +152,45 @@ export class Comparer {
     });
   }
 
+  /** Creates the seen-keys table of a shared target, which its comparers fill. */
+  async openSeen(): Promise<void> {
+    const statements = this.dialect.tempKeptTable(WORK_TABLES.seen, this.#keyLayout, []);
+    for (const statement of statements) await this.sql.unsafe(statement);
+  }
+
+  /** Drops the seen-keys table of a shared target. */
+  async dropSeen(): Promise<void> {
+    await this.sql.unsafe(`DROP TABLE IF EXISTS ${SEEN_TABLE}`).catch(() => {});
+  }
+
   /**
-   * After all chunks of a table whose key orders differ: records the target's keys that no chunk
-   * had (its extra rows) for {@link diffPage}; returns how many.
+   * After all chunks of a table whose key orders differ (or of every table sharing the target):
+   * records the target's keys that no chunk had (its extra rows) for {@link diffPage}; returns
+   * how many.
    */
   async findUnseen(): Promise<number> {
     if (this.ordered) return 0;
     await this.sql.unsafe(CLEAR_DIFFS);
     await this.sql.unsafe(ANALYZE_SEEN);
     return (await this.sql.unsafe(this.#statements.listUnseen())).count;
+  }
+
+  /**
+   * Forgets the recorded differences whose keys are in `keys` (COPY text of encoded keys): rows
+   * that a source table sharing the target turned out to have.
+   */
+  async forgetFound(keys: string): Promise<void> {
+    await this.sql.begin(async (tx) => {
+      await copyIn(tx, this.#statements.copyKeys, keys);
+      await tx.unsafe(this.#statements.forgetFound());
+    });
+  }
+
+  /** Forgets the recorded differences the target no longer has; returns how many are left. */
+  async countLeft(): Promise<number> {
+    await this.sql.unsafe(this.#statements.forgetGone());
+    const [{ count }] = await this.sql.unsafe<{ count: number }[]>(COUNT_DIFFS);
+    return count;
   }
 
   /** Up to `limit` recorded differences after number `afterSeq`, and the number of the last. */
@@ -195,8 +235,10 @@ export class Comparer {
       await copyIn(tx, this.#statements.copyKeys, keysText(keys));
       await copyIn(tx, this.#statements.copySource, rows);
       const deleted = await tx.unsafe(this.#statements.repairDelete());
+      const mark = this.#statements.repairMark();
+      const marked = mark === null ? 0 : (await tx.unsafe(mark)).count;
       const inserted = await tx.unsafe(this.#statements.repairInsert());
-      return { deleted: deleted.count, inserted: inserted.count };
+      return { deleted: deleted.count + marked, inserted: inserted.count };
     });
   }
 
@@ -238,6 +280,18 @@ export class Comparer {
       mysqlKey: fields.slice(n).map((text, i) => this.#keys[i].toMySql(String(text))),
     };
   }
+}
+
+/** The target rows compared with the codec's source table (see `tables/target_slice.ts`). */
+export function comparedSlice(codec: RowCodec): ComparedSlice {
+  const { rows, live } = targetSlice(codec.route, codec);
+  const { deleted, deletedAt } = codec.appended;
+  const set = (index: number, value: string) =>
+    `${quoteIdent(codec.targetColumns[index].name)} = ${value}`;
+  const markDeleted = deleted === null
+    ? null
+    : [set(deleted, "true"), ...(deletedAt === null ? [] : [set(deletedAt, "now()")])].join(", ");
+  return { rows, live, markDeleted };
 }
 
 /** COPY text of the keys (as PostgreSQL prints them). */

@@ -15,17 +15,14 @@
  * @module
  */
 import { copyIn } from "../sink/copy_in.ts";
-import type { TargetDialect } from "../sink/dialect.ts";
-import type { Sql } from "../sink/postgres.ts";
 import { quoteIdent } from "../convert/ident.ts";
 import { sourceHead } from "../source/binlog_status.ts";
-import type { SourceConnection } from "../source/mysql.ts";
 import type { RowCodec } from "../tables/row_codec.ts";
 import { SourceRows } from "../tables/source_rows.ts";
-import type { Logger } from "../util/log.ts";
+import { targetSlice, whereOf } from "../tables/target_slice.ts";
 import { REPAIR_LOCK_SECONDS } from "./comparer.ts";
 import { KEYLESS_WORK_TABLES, KeylessStatements } from "./keyless_statements.ts";
-import type { SyncWaiter } from "./sync_wait.ts";
+import type { VerifySession } from "./session.ts";
 import type { TableReport } from "./verify.ts";
 
 /** Whole-table comparisons without locks before the locked one (each reads the whole table). */
@@ -36,17 +33,6 @@ const LOCKED_WAIT_MS = 5_000;
 
 /** MySQL errors of a lock not granted: lock wait timeout, deadlock. */
 const LOCK_NOT_GRANTED = new Set([1205, 1213]);
-
-/** What the verifier works with (verify.ts gives it). */
-export interface KeylessSession {
-  source: SourceConnection;
-  sql: Sql;
-  dialect: TargetDialect;
-  waiter: SyncWaiter;
-  options: { repair: boolean; chunkRows: number; listLimit: number };
-  log: Logger;
-  notes: string[];
-}
 
 /** A distinct row whose copies differ. */
 interface CountedDiff {
@@ -63,13 +49,14 @@ export class KeylessVerifier {
 
   constructor(
     private readonly codec: RowCodec,
-    private readonly session: KeylessSession,
+    private readonly session: VerifySession,
     private readonly report: TableReport,
   ) {
     this.#reader = new SourceRows(session.source, codec);
     const target = `${quoteIdent(codec.target.schema)}.${quoteIdent(codec.target.table)}`;
     const columns = codec.targetColumns.map((c) => quoteIdent(c.name));
-    this.#statements = new KeylessStatements(target, columns, session.dialect);
+    const { rows, live } = targetSlice(codec.route, codec);
+    this.#statements = new KeylessStatements(target, columns, session.dialect, whereOf(rows, live));
   }
 
   async run(): Promise<void> {

@@ -42,6 +42,12 @@ export class KeylessStatements {
     readonly target: string,
     private readonly columns: readonly string[],
     private readonly dialect: TargetDialect,
+    /**
+     * `WHERE` restricting the target to the compared rows (a source tag's, the live ones), or
+     * nothing. Other rows never match a staged row's text (the tag and flag are in it), so the
+     * repair needs no such condition.
+     */
+    private readonly where = "",
   ) {
     this.#list = columns.join(", ");
     this.copyRows = `COPY ${ROWS} (${this.#list}) FROM STDIN`;
@@ -53,7 +59,7 @@ export class KeylessStatements {
       SELECT r, sum(s), sum(t) FROM (
         SELECT ${this.#rowText("w")} AS r, 1 AS s, 0 AS t FROM ${ROWS} w
         UNION ALL
-        SELECT ${this.#rowText("t")}, 0, 1 FROM ${this.target} t) u
+        SELECT ${this.#rowText("t")}, 0, 1 FROM ${this.target} t${this.where}) u
        GROUP BY r HAVING sum(s) <> sum(t)`;
   }
 

@@ -9,7 +9,7 @@ import type { TableReport, VerifyReport } from "./verify.ts";
 export function reportLines(report: VerifyReport): string[] {
   const lines: string[] = [];
   for (const table of report.tables) {
-    lines.push(`${table.source} -> ${table.target}: ${tableSummary(table)}`);
+    lines.push(`${table.source} -> ${table.slice}: ${tableSummary(table)}`);
     for (const diff of table.differences) {
       const key = Object.entries(diff.key).map(([name, value]) => `${name}=${value}`).join(" ");
       lines.push(`  ${diff.kind.padEnd(9)} ${key}`);
@@ -58,6 +58,7 @@ export function reportJson(report: VerifyReport): string {
     tables: report.tables.map((t) => ({
       source: t.source,
       target: t.target,
+      slice: t.slice,
       rows: t.rows,
       chunks: t.chunks,
       seconds: round(t.seconds),

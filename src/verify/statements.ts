@@ -25,6 +25,9 @@ export const WORK_TABLES = {
 const SRC = tempStagingName(WORK_TABLES.source);
 const KEYS = tempStagingName(WORK_TABLES.keys);
 const SEEN = tempStagingName(WORK_TABLES.seen);
+
+/** The seen-keys table, qualified. */
+export const SEEN_TABLE = SEEN;
 const DIFF = tempStagingName(WORK_TABLES.diffs);
 const SEQ = quoteIdent("__mgs_verify_seq");
 const KIND = quoteIdent("__mgs_verify_kind");
@@ -43,8 +46,27 @@ export const INDEX_DIFFS = `CREATE INDEX ON ${DIFF} (${SEQ})`;
 
 export const CLEAR_DIFFS = `TRUNCATE ${DIFF}`;
 
+/** The number of differences stored, `count`. */
+export const COUNT_DIFFS = `SELECT count(*)::float8 AS count FROM ${DIFF}`;
+
 /** Temporary tables are never analyzed by autovacuum; the anti-join's plan needs their size. */
 export const ANALYZE_SEEN = `ANALYZE ${SEEN}`;
+
+/**
+ * The target rows compared (see `tables/target_slice.ts`): conditions on the target's alias `t`,
+ * null for none.
+ */
+export interface ComparedSlice {
+  /** The rows of the compared source table (its source tag). */
+  rows: string | null;
+  /** Of those, the rows the source still has (a soft-deleted row is kept, flagged). */
+  live: string | null;
+  /** The SET list that flags a row deleted (soft delete), for a repair; null: rows are deleted. */
+  markDeleted: string | null;
+}
+
+/** All of the target, rows deleted when the source deletes them. */
+export const WHOLE_TARGET: ComparedSlice = { rows: null, live: null, markDeleted: null };
 
 /** How the target rows of a chunk are found: by key range, or by the keys of the chunk. */
 export type ChunkScope =
@@ -55,7 +77,8 @@ export type ChunkScope =
  * The texts for one target table. A chunk's source rows sit in the source work table; its target
  * rows are those in the chunk's key range (when both sides order the key alike) or those with the
  * chunk's keys (otherwise). "Differs" covers a row missing, extra, changed, or a key the target
- * holds twice (a target without a unique key can).
+ * holds twice (a target without a unique key can). Only the target rows of `slice` take part: a
+ * source tag's rows of a merged target, the live ones of a soft-delete target.
  */
 export class VerifyStatements {
   readonly copySource: string;
@@ -65,12 +88,16 @@ export class VerifyStatements {
   readonly #list: string;
   readonly #keyList: string;
   readonly #k0: string;
+  /** ` AND ` the slice's conditions, or nothing. */
+  readonly #inSlice: string;
 
   constructor(
     private readonly target: string,
     private readonly columns: readonly ComparedColumn[],
     private readonly keys: readonly KeyColumn[],
+    private readonly slice: ComparedSlice = WHOLE_TARGET,
   ) {
+    this.#inSlice = [slice.rows, slice.live].map((c) => c === null ? "" : ` AND ${c}`).join("");
     this.#list = columns.map((c) => c.quoted).join(", ");
     this.#keyList = keys.map((k) => k.quoted).join(", ");
     this.#k0 = keys[0].quoted;
@@ -109,7 +136,7 @@ export class VerifyStatements {
     const k = this.keys.map((c) => `t.${c.quoted}`).join(", ");
     return this.#insertDiffs(
       `SELECT DISTINCT ${k}, 'extra' AS ${KIND} FROM ${this.target} t
-        WHERE NOT EXISTS (SELECT 1 FROM ${SEEN} s WHERE ${this.#keyEq("s", "t")})`,
+        WHERE NOT EXISTS (SELECT 1 FROM ${SEEN} s WHERE ${this.#keyEq("s", "t")})${this.#inSlice}`,
     );
   }
 
@@ -133,15 +160,48 @@ export class VerifyStatements {
       SELECT ${q}, ${this.#kind()} AS ${KIND}
         FROM (SELECT ${this.#keyList} FROM ${KEYS} UNION SELECT ${this.#keyList} FROM ${SRC}) q
         LEFT JOIN ${SRC} s ON ${this.#keyEq("s", "q")}
-        LEFT JOIN ${this.target} t ON ${this.#keyEq("t", "q")}
+        LEFT JOIN ${this.target} t ON ${this.#keyEq("t", "q")}${this.#inSlice}
        GROUP BY ${q}
       HAVING bool_or(${s}) <> bool_or(${t}) OR count(*) > 1
           OR bool_or(NOT ${s} AND NOT ${t} AND (${this.#mismatch()}))) d`;
   }
 
-  /** Deletes the target rows of the staged keys. */
+  /**
+   * Deletes the slice's target rows of the staged keys; with soft delete, only of the keys the
+   * source has (they are inserted again), as {@link repairMark} flags the others.
+   */
   repairDelete(): string {
-    return `DELETE FROM ${this.target} t USING ${KEYS} k WHERE ${this.#keyEq("t", "k")}`;
+    const kept = this.slice.markDeleted === null
+      ? ""
+      : ` AND EXISTS (SELECT 1 FROM ${SRC} s WHERE ${this.#keyEq("s", "k")})`;
+    const rows = this.slice.rows === null ? "" : ` AND ${this.slice.rows}`;
+    return `DELETE FROM ${this.target} t USING ${KEYS} k WHERE ${
+      this.#keyEq("t", "k")
+    }${rows}${kept}`;
+  }
+
+  /**
+   * With soft delete, after {@link repairDelete}: flags deleted the live target rows of the
+   * staged keys the source lacks (what the sync does for a deleted row); null without.
+   */
+  repairMark(): string | null {
+    if (this.slice.markDeleted === null) return null;
+    return `UPDATE ${this.target} t SET ${this.slice.markDeleted} FROM ${KEYS} k
+             WHERE ${this.#keyEq("t", "k")}${this.#inSlice}`;
+  }
+
+  /**
+   * Of the differences stored (a shared target's rows no source table had: `listUnseen`), forgets
+   * those whose keys are staged (a source table has them now).
+   */
+  forgetFound(): string {
+    return `DELETE FROM ${DIFF} d USING ${KEYS} k WHERE ${this.#keyEq("d", "k")}`;
+  }
+
+  /** Of the differences stored, forgets those whose rows the target's slice no longer has. */
+  forgetGone(): string {
+    return `DELETE FROM ${DIFF} d WHERE NOT EXISTS (
+              SELECT 1 FROM ${this.target} t WHERE ${this.#keyEq("t", "d")}${this.#inSlice})`;
   }
 
   /** Inserts the staged source rows of the staged keys. */
@@ -157,10 +217,11 @@ export class VerifyStatements {
    */
   #chunkJoin(scope: ChunkScope, params: (string | null)[]): string {
     if (scope.by === "keys") {
-      return `${SRC} s LEFT JOIN ${this.target} t ON ${this.#keyEq("s", "t")}`;
+      return `${SRC} s LEFT JOIN ${this.target} t ON ${this.#keyEq("s", "t")}${this.#inSlice}`;
     }
     const range = this.#range(scope.lo, scope.hi, params);
-    return `${SRC} s FULL JOIN (SELECT ${this.#list} FROM ${this.target} t WHERE ${range}) t
+    return `${SRC} s FULL JOIN (SELECT ${this.#list} FROM ${this.target} t
+                                 WHERE ${range}${this.#inSlice}) t
               ON ${this.#keyEq("s", "t")}`;
   }
 

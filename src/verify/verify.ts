@@ -1,6 +1,11 @@
 /**
  * `verify`: proves that every followed table in PostgreSQL holds what the source holds, and with
- * `repair` rewrites the rows that differ. Works while the sync runs (see {@link TableVerifier}).
+ * `repair` rewrites the rows that differ. Works while the sync runs (see `TableVerifier`).
+ *
+ * Each source table is compared with its slice of the target: with a source tag, the rows holding
+ * its tag (a merged target holds other shards' rows beside); with soft delete, the rows not flagged
+ * deleted. Source tables that share a target without a tag are each compared for their own rows,
+ * and the target's rows none of them has are counted once for the target (`SharedExtras`).
  *
  * @module
  */
@@ -8,17 +13,24 @@ import type { Config } from "../config/config.ts";
 import { UserError } from "../config/errors.ts";
 import { followedRoutes, sourceName, targetName } from "../tables/followed.ts";
 import { makeRowCodec, type RowCodec } from "../tables/row_codec.ts";
-import { type KeyValue, type SourceRow, SourceRows } from "../tables/source_rows.ts";
+import {
+  type SliceGroup,
+  sliceGroups,
+  type TargetSlice,
+  targetSlice,
+} from "../tables/target_slice.ts";
 import { errorMessage, type Logger } from "../util/log.ts";
 import type { Route } from "../tables/routes.ts";
-import { sourceHead } from "../source/binlog_status.ts";
-import { connectSource, type SourceConnection } from "../source/mysql.ts";
+import { connectSource } from "../source/mysql.ts";
 import { PositionStore } from "../sink/position_store.ts";
-import { detectDialect, type TargetDialect } from "../sink/dialect.ts";
+import { detectDialect } from "../sink/dialect.ts";
 import { connectTarget, type Sql } from "../sink/postgres.ts";
 import { describeTarget } from "../sink/target.ts";
-import { Comparer, type DiffKind, type KeyDiff, REPAIR_LOCK_SECONDS } from "./comparer.ts";
+import type { DiffKind } from "./comparer.ts";
+import { TableVerifier } from "./keyed.ts";
 import { KeylessVerifier } from "./keyless.ts";
+import type { VerifySession } from "./session.ts";
+import { SharedExtras } from "./shared_extras.ts";
 import { SyncWaiter } from "./sync_wait.ts";
 
 export interface VerifyOptions {
@@ -42,25 +54,6 @@ export const DEFAULT_VERIFY_OPTIONS: VerifyOptions = {
   listLimit: 100,
 };
 
-/**
- * A differing key is compared again up to this many times, each time after the sync has applied
- * everything up to the moment its source row was read. What still differs then is compared once
- * more with its source rows locked (see {@link TableVerifier}).
- */
-const PLAIN_ROUNDS = 3;
-
-/**
- * The longest the locked comparison waits for the sync: writers of those rows wait as long. Also
- * how long it waits for its locks (`innodb_lock_wait_timeout`, seconds).
- */
-const LOCKED_WAIT_MS = 5_000;
-
-/** PostgreSQL's lock_not_available, raised when the repair's table lock times out. */
-const LOCK_TIMEOUT = "55P03";
-
-/** MySQL errors of a lock not granted: lock wait timeout, deadlock. */
-const LOCK_NOT_GRANTED = new Set([1205, 1213]);
-
 export interface RowDifference {
   kind: DiffKind;
   /** Key column -> value as PostgreSQL prints it. */
@@ -70,6 +63,11 @@ export interface RowDifference {
 export interface TableReport {
   source: string;
   target: string;
+  /**
+   * The target rows compared: the target, with its source tag's condition, and what else shares
+   * them.
+   */
+  slice: string;
   /** Source rows compared. */
   rows: number;
   chunks: number;
@@ -115,19 +113,38 @@ export async function verify(
       new PositionStore(config.positionSchema, config.syncId),
       options.waitMs,
     );
-    const dialect = await detectDialect(sql);
+    const session: VerifySession = {
+      source,
+      sql,
+      dialect: await detectDialect(sql),
+      waiter,
+      options,
+      log,
+      notes: [],
+    };
     const tables: TableReport[] = [];
-    const notes: string[] = [];
+    const found: Compared[] = [];
     for (const route of routes) {
-      tables.push(await verifyTable(route, { source, sql, dialect, waiter, options, log, notes }));
+      const table = await describeTable(route, session);
+      if ("codec" in table) found.push(table);
+      else tables.push(table.report);
+    }
+    for (const group of sliceGroups(found, (table) => table.slice)) {
+      const shared = group.members.length > 1;
+      if (!shared) await verifyTable(group.members[0], session);
+      tables.push(...group.members.map((member) => member.report));
+      // Its source tables' reports first, then the rows of the target none of them has
+      if (shared) tables.push(await verifyShared(group, session));
     }
     const differs = (t: TableReport) => t.error !== null || t.missing + t.extra + t.different > 0;
     const equal = !tables.some(differs);
+    // A shared target's extra rows are reported, never repaired
+    const fixed = (t: TableReport) => t.error === null && (t.repaired !== null || !differs(t));
     return {
       tables,
       equal,
-      repaired: options.repair && !equal && tables.every((t) => t.error === null),
-      notes: [...notes, ...waiter.notes.values()],
+      repaired: options.repair && !equal && tables.every(fixed),
+      notes: [...session.notes, ...waiter.notes.values()],
       seconds: (performance.now() - started) / 1000,
     };
   } finally {
@@ -136,21 +153,22 @@ export async function verify(
   }
 }
 
-interface Session {
-  source: SourceConnection;
-  sql: Sql;
-  dialect: TargetDialect;
-  waiter: SyncWaiter;
-  options: VerifyOptions;
-  log: Logger;
-  /** What the report should tell besides the differences. */
-  notes: string[];
+/** A followed table with a target to compare with. */
+interface Compared {
+  codec: RowCodec;
+  slice: TargetSlice;
+  report: TableReport;
 }
 
-async function verifyTable(route: Route, session: Session): Promise<TableReport> {
+/** The table's codec and its empty report; only the report when its target does not exist. */
+async function describeTable(
+  route: Route,
+  session: VerifySession,
+): Promise<Compared | { report: TableReport }> {
   const report: TableReport = {
     source: sourceName(route),
     target: targetName(route),
+    slice: targetName(route),
     rows: 0,
     chunks: 0,
     seconds: 0,
@@ -162,19 +180,71 @@ async function verifyTable(route: Route, session: Session): Promise<TableReport>
     repaired: null,
     error: null,
   };
-  const started = performance.now();
   const target = await describeTarget(session.sql, route.pgSchema, route.pgTable);
   if (!target) {
     report.error =
       `PostgreSQL table ${report.target} does not exist (load it with "mysql-gp-sync snapshot")`;
     session.log.error(`verify ${report.source}: ${report.error}`);
-    return report;
+    return { report };
   }
   // Both sides change a value PostgreSQL cannot hold the same way; nothing to report here.
   const codec = makeRowCodec(route, target, () => {});
-  const verifier = route.identity.kind === "whole-row"
+  const slice = targetSlice(route, codec);
+  report.slice = slice.label;
+  return { codec, slice, report };
+}
+
+/**
+ * Source tables that share their rows of a target (no source tag, or the same one): each is
+ * compared for its own rows, then the target's rows none of them has are counted, in a report of
+ * their own, returned.
+ */
+async function verifyShared(
+  group: SliceGroup<Compared>,
+  session: VerifySession,
+): Promise<TableReport> {
+  const { members, slice } = group;
+  const names = members.map((m) => m.report.source);
+  for (const member of members) {
+    member.report.slice = `${slice.label} (shared with ${
+      names.filter((name) => name !== member.report.source).join(", ")
+    }: its extra rows are counted for all of them)`;
+  }
+  const report: TableReport = {
+    ...members[0].report,
+    source: `none of ${names.join(", ")}`,
+    slice: `${slice.label}: rows in none of its source tables`,
+    differences: [],
+  };
+  const extras = new SharedExtras(members.map((m) => m.codec), session, report);
+  const refused = members.find((m) => m.codec.route.identity.kind === "whole-row");
+  report.error = refused
+    ? `${refused.report.source} has no key and shares ${slice.label} without a source tag: its ` +
+      `rows cannot be told from the others'; give the [[rule]] a source_column`
+    : extras.mismatch();
+  if (report.error !== null) {
+    for (const member of members) member.report.error = report.error;
+    return report;
+  }
+  const started = performance.now();
+  await extras.open();
+  try {
+    for (const member of members) await verifyTable(member, session, true);
+    await extras.run();
+  } finally {
+    await extras.close();
+  }
+  report.seconds = (performance.now() - started) / 1000;
+  return report;
+}
+
+/** Compares one table with its slice of the target (`shared`: see `verifyShared`). */
+async function verifyTable(table: Compared, session: VerifySession, shared = false) {
+  const { codec, report } = table;
+  const started = performance.now();
+  const verifier = codec.route.identity.kind === "whole-row"
     ? new KeylessVerifier(codec, session, report)
-    : new TableVerifier(codec, session, report);
+    : new TableVerifier(codec, session, report, shared);
   try {
     await verifier.run();
   } catch (err) {
@@ -187,7 +257,7 @@ async function verifyTable(route: Route, session: Session): Promise<TableReport>
   const rate = Math.round(report.rows / Math.max(report.seconds, 0.001));
   const found = report.missing + report.extra + report.different;
   session.log.info(
-    `verify ${report.source} -> ${report.target}: ${report.rows} rows in ${
+    `verify ${report.source} -> ${report.slice}: ${report.rows} rows in ${
       report.seconds.toFixed(1)
     } s (${rate} rows/s), ${
       found === 0
@@ -199,178 +269,4 @@ async function verifyTable(route: Route, session: Session): Promise<TableReport>
         : ""
     }`,
   );
-  return report;
-}
-
-/**
- * Compares one table in chunks of the source's key order. A chunk whose rows all compare equal
- * costs one COPY and one query. The keys of chunks that differ are collected and compared again
- * (up to a chunk's worth at a time) after the sync has caught up with the moment they were read,
- * so changes still in flight are not reported; collecting them makes one wait for the sync serve
- * many chunks.
- */
-class TableVerifier {
-  readonly #reader: SourceRows;
-  readonly #comparer: Comparer;
-  /** Differing keys waiting to be compared again. */
-  #pending: KeyDiff[] = [];
-
-  constructor(
-    private readonly codec: RowCodec,
-    private readonly session: Session,
-    private readonly report: TableReport,
-  ) {
-    this.#reader = new SourceRows(session.source, codec);
-    this.#comparer = new Comparer(session.sql, codec, session.dialect);
-  }
-
-  async run(): Promise<void> {
-    const { chunkRows } = this.session.options;
-    await this.#comparer.prepare();
-    if (!this.#comparer.keyIndexed) {
-      const key = this.codec.keyIndexes.map((i) => this.codec.targetColumns[i].name);
-      const note = `PostgreSQL table ${this.report.target} has no index on its key (${
-        key.join(", ")
-      }): verify reads the whole table for every chunk; the sync's deletes need one too`;
-      this.session.notes.push(note);
-      this.session.log.warn(note);
-    }
-    let lo: (string | null)[] | null = null;
-    let next = this.#read(null);
-    while (true) {
-      const rows = await next;
-      const last = rows[rows.length - 1];
-      const full = rows.length >= chunkRows;
-      // Read the next page from MySQL while PostgreSQL compares this one
-      if (full) next = this.#read(this.#reader.keyOf(last));
-      const hi = full ? this.#encodedKey(last) : null;
-      const differing = await this.#comparer.checkChunk(this.codec.copyLines(rows), lo, hi);
-      this.report.rows += rows.length;
-      this.report.chunks++;
-      // A re-check waits for the sync: the page read ahead meanwhile is stale, read it again
-      if (differing > 0 && await this.#collect() && full) {
-        next = this.#read(this.#reader.keyOf(last));
-      }
-      if (!full) break;
-      lo = hi;
-    }
-    await this.#flush();
-    if (await this.#comparer.findUnseen() > 0) {
-      await this.#collect();
-      await this.#flush();
-    }
-  }
-
-  async close(): Promise<void> {
-    await this.#comparer.close();
-  }
-
-  #read(after: KeyValue[] | null): Promise<SourceRow[]> {
-    const rows = this.#reader.page(after, this.session.options.chunkRows);
-    rows.catch(() => {}); // awaited in the next turn, which reports a failure
-    return rows;
-  }
-
-  /** The key of `row` as encoded for PostgreSQL (the chunk bound in the target). */
-  #encodedKey(row: SourceRow): (string | null)[] {
-    const fields = this.codec.encode(row);
-    return this.codec.keyIndexes.map((i) => fields[i]);
-  }
-
-  /** Takes the differences the comparer recorded; true if that started a re-check. */
-  async #collect(): Promise<boolean> {
-    const { chunkRows } = this.session.options;
-    let flushed = false;
-    let after = 0;
-    while (true) {
-      const { diffs, last } = await this.#comparer.diffPage(after, chunkRows);
-      if (diffs.length === 0) return flushed;
-      after = last;
-      this.#pending.push(...diffs);
-      if (this.#pending.length >= chunkRows) {
-        await this.#flush();
-        flushed = true;
-      }
-    }
-  }
-
-  /** Re-checks, reports and (with repair) rewrites the collected keys, a chunk's worth at a time. */
-  async #flush(): Promise<void> {
-    const { chunkRows, repair } = this.session.options;
-    while (this.#pending.length > 0) {
-      const diffs = this.#pending.splice(0, chunkRows);
-      const confirmed = await this.#recheck(diffs);
-      this.report.inFlight += Math.max(0, diffs.length - confirmed.length);
-      this.#record(confirmed);
-      if (repair && confirmed.length > 0) await this.#repair(confirmed);
-    }
-  }
-
-  async #recheck(diffs: KeyDiff[]): Promise<KeyDiff[]> {
-    let current = diffs;
-    for (let round = 1; round <= PLAIN_ROUNDS; round++) {
-      const rows = await this.#reader.byKeys(current.map((d) => d.mysqlKey));
-      const position = await sourceHead(this.session.source);
-      const caughtUp = position !== null && await this.session.waiter.reach(position);
-      current = await this.#comparer.compareKeys(current, this.codec.copyLines(rows));
-      // Without a sync that caught up, another round would only see the same target again
-      if (current.length === 0 || !caughtUp) return current;
-    }
-    return await this.#lockedRecheck(current);
-  }
-
-  /**
-   * Rows the source changes faster than the sync applies them never compare equal by waiting.
-   * Held with shared locks, they cannot change (nor can an absent key be inserted) while the sync
-   * applies everything up to the position read after locking them, so the comparison is exact. The
-   * locks cost writers of these few rows a wait of at most {@link LOCKED_WAIT_MS}, as
-   * pt-table-checksum's locking reads do.
-   */
-  async #lockedRecheck(diffs: KeyDiff[]): Promise<KeyDiff[]> {
-    const { source, waiter } = this.session;
-    await source.query(`SET SESSION innodb_lock_wait_timeout = ${LOCKED_WAIT_MS / 1000}`);
-    await source.query("START TRANSACTION");
-    try {
-      const rows = await this.#reader.byKeys(diffs.map((d) => d.mysqlKey), { lock: true });
-      const position = await sourceHead(source);
-      if (position !== null) await waiter.reach(position, LOCKED_WAIT_MS);
-      return await this.#comparer.compareKeys(diffs, this.codec.copyLines(rows));
-    } catch (err) {
-      // Writers hold them: report what the last unlocked comparison found
-      if (LOCK_NOT_GRANTED.has((err as { errno?: number }).errno ?? 0)) return diffs;
-      throw err;
-    } finally {
-      await source.query("ROLLBACK");
-    }
-  }
-
-  async #repair(diffs: KeyDiff[]): Promise<void> {
-    const done = await this.#comparer.repair(diffs, async () => {
-      const rows = await this.#reader.byKeys(diffs.map((d) => d.mysqlKey));
-      return this.codec.copyLines(rows);
-    }).catch((err) => {
-      if ((err as { code?: string }).code !== LOCK_TIMEOUT) throw err;
-      throw new UserError(
-        `could not lock ${this.report.target} for the repair within ${REPAIR_LOCK_SECONDS} s ` +
-          `(is the sync applying a large transaction?); run verify --repair again`,
-        1,
-      );
-    });
-    const repaired = this.report.repaired ??= { deleted: 0, inserted: 0 };
-    repaired.deleted += done.deleted;
-    repaired.inserted += done.inserted;
-  }
-
-  #record(diffs: KeyDiff[]): void {
-    const names = this.codec.keyIndexes.map((i) => this.codec.targetColumns[i].name);
-    for (const diff of diffs) {
-      this.report[diff.kind]++;
-      if (this.report.differences.length < this.session.options.listLimit) {
-        this.report.differences.push({
-          kind: diff.kind,
-          key: Object.fromEntries(names.map((name, i) => [name, diff.key[i]])),
-        });
-      }
-    }
-  }
 }

@@ -213,6 +213,111 @@ Deno.test("check: a ready setup passes; broken tables, columns and positions fai
   );
 });
 
+Deno.test("check: the tables each pattern covers, merged targets and the rule keys", async () => {
+  await using fixture = await startFixture();
+  await fixture.my.query(`
+    CREATE DATABASE shop;
+    CREATE TABLE shop.order_00 (id INT PRIMARY KEY, total INT);
+    CREATE TABLE shop.order_01 (id INT PRIMARY KEY, total INT);
+    CREATE TABLE shop.order_02 (id INT PRIMARY KEY, total INT);
+    CREATE TABLE shop.log (v INT);`);
+  await fixture.pg.unsafe(`CREATE TABLE public.orders (id integer PRIMARY KEY, total integer)`);
+  await writeMasterInfo(fixture.dataDir, await fixture.masterStatus());
+  const rules = (orderKeys: string) => `
+[[source]]
+schema = "shop"
+tables = ["order_\\\\d+", "log", "nothing_\\\\d+"]
+
+[[rule]]
+schema = "shop"
+table = "order_\\\\d+"
+pg_table = "orders"
+${orderKeys}
+
+[[rule]]
+schema = "shop"
+table = "log"
+soft_delete_column = "gone"
+`;
+  await fixture.writeConfig(rules(`source_column = "src"\ncolumns = ["total", "note"]`));
+  let out = await check(fixture.configFile);
+  assertEquals(out.code, 1);
+  expectFinding(
+    out,
+    "patterns",
+    "ok",
+    /^\[\[source\]\] #1 shop\.order_\\d\+ covers 3 tables: order_00, order_01, order_02$/,
+  );
+  expectFinding(
+    out,
+    "patterns",
+    "warn",
+    /^\[\[source\]\] #1 shop\.nothing_\\d\+ matches no table yet/,
+  );
+  expectFinding(
+    out,
+    "rules",
+    "ok",
+    /^\[\[rule\]\] #1 shop\.order_\\d\+ -> public\.orders: 3 tables: order_00, order_01, order_02$/,
+  );
+  expectFinding(
+    out,
+    "rules",
+    "fail",
+    /^\[\[rule\]\] #1 columns names "note", missing from 3 tables/,
+  );
+  expectFinding(
+    out,
+    "rules",
+    "fail",
+    /^\[\[rule\]\] #2 soft_delete_column needs a key .*shop\.log/,
+  );
+  // Said once for the target, not once per table merged into it.
+  const missingTag = out.findings.filter((f) => f.message.includes('no column "src"'));
+  assertEquals(missingTag.length, 1, JSON.stringify(missingTag));
+  assertMatch(
+    missingTag[0].message,
+    /^public\.orders has no column "src", which \[\[rule\]\] source_column names: ALTER TABLE "public"\."orders" ADD COLUMN "src" text NOT NULL/,
+  );
+  expectFinding(
+    out,
+    "target_table",
+    "fail",
+    /^shop\.log -> public\.log: the target table does not exist .*CREATE TABLE "public"\."log" \("v" integer/,
+  );
+
+  // The tag column added, the primary key still on id alone: other shards' equal ids refused.
+  await fixture.pg.unsafe(`ALTER TABLE public.orders ADD COLUMN src text NOT NULL`);
+  out = await check(fixture.configFile);
+  expectFinding(
+    out,
+    "target_key",
+    "fail",
+    /^public\.orders: the primary key \(id\) leaves out src .*DROP CONSTRAINT "orders_pkey", ADD PRIMARY KEY \("id", "src"\)$/,
+  );
+  await fixture.pg.unsafe(
+    `ALTER TABLE public.orders DROP CONSTRAINT orders_pkey, ADD PRIMARY KEY (id, src)`,
+  );
+  out = await check(fixture.configFile);
+  assert(!out.findings.some((f) => f.check === "target_key"), "the key now holds the tag");
+  expectFinding(
+    out,
+    "target_table",
+    "ok",
+    /^shop\.order_01 -> public\.orders: 2 column\(s\) compatible, key \(id, src\) indexed$/,
+  );
+
+  // Without the tag, three tables into one target overwrite each other's equal keys.
+  await fixture.writeConfig(rules(""));
+  out = await check(fixture.configFile);
+  expectFinding(
+    out,
+    "rules",
+    "warn",
+    /^public\.orders is fed by 3 tables: shop\.order_00, shop\.order_01, shop\.order_02 without source_column/,
+  );
+});
+
 Deno.test("check: unreachable servers, missing privileges and the server's own server_id", async () => {
   await using fixture = await startFixture();
   await readySetup(fixture);

@@ -2,7 +2,8 @@
 // overwritten; odd names and passwords survive the trip through TOML.
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { loadConfig, parseConfig } from "../../src/config/config.ts";
-import { type InitSettings, renderConfig } from "../../src/commands/init.ts";
+import { matchesName } from "../../src/config/names.ts";
+import { type InitSettings, renderConfig } from "../../src/commands/init_render.ts";
 import { runCli, startFixture } from "../../testing/fixture.ts";
 import { plainRule } from "../support/rules.ts";
 
@@ -167,14 +168,97 @@ Deno.test("init: odd names and values are written as valid TOML", () => {
     flavor: "mysql",
   };
   const text = renderConfig(settings, [
-    { schema: 'we"ird\\', tables: ["a b", "ü"], noKey: ["k"], pgSchema: "public" },
+    { schema: 'we"ird\\', tables: ["a b", "ü", "v1.2"], noKey: ["k"], pgSchema: "public" },
     { schema: "keyless", tables: [], noKey: ["x"], pgSchema: "keyless" },
   ]);
   const config = parseConfig(text, "/etc/x.toml", {});
   assertEquals([config.mysqlHost, config.mysqlPort], ["::1", 3307]);
   assertEquals([config.mysqlUser, config.mysqlPass], ["u\\ser", 'pa"ss\u007f\ttab']);
   assertEquals(config.pgPass, "");
-  assertEquals(config.sources, [{ schema: 'we"ird\\', tables: ["a b", "ü"] }]);
-  assertEquals(config.rules.map((r) => r.table), ["a b", "ü"]);
+  // Names with a regular-expression character are escaped: each matches itself only.
+  assertEquals(config.sources, [{ schema: 'we"ird\\\\', tables: ["a b", "ü", "v1\\.2"] }]);
+  assert(matchesName(config.sources[0].schema, 'we"ird\\'));
+  assert(matchesName(config.sources[0].tables[2], "v1.2") && !matchesName("v1\\.2", "v1x2"));
+  assertEquals(config.rules.map((r) => [r.table, r.pgTable]), [
+    ["a b", "a b"],
+    ["ü", "ü"],
+    ["v1\\.2", "v1.2"],
+  ]);
   assertEquals(config.dataDir, "/var/lib/mysql-gp-sync");
+});
+
+Deno.test("init --tables: names and patterns written as given, each pattern with its tables now", async () => {
+  await using fixture = await startFixture();
+  await fixture.my.query(`
+    CREATE DATABASE shop;
+    CREATE TABLE shop.order_00 (id INT PRIMARY KEY);
+    CREATE TABLE shop.order_01 (id INT PRIMARY KEY);
+    CREATE TABLE shop.order_02 (v INT);
+    CREATE TABLE shop.order_x (id INT PRIMARY KEY);
+    CREATE TABLE shop.audit (id INT PRIMARY KEY);
+    CREATE TABLE shop.other (id INT PRIMARY KEY);`);
+  const connection = [
+    "--mysql-addr",
+    `${fixture.mariadb.host}:${fixture.mariadb.port}`,
+    "--mysql-pass",
+    fixture.mariadb.password,
+  ];
+  let result = await runCli([
+    "init",
+    ...connection,
+    "--schema",
+    "sh.p",
+    "--tables",
+    "order_\\d+",
+    "--tables",
+    "audit",
+    "-o",
+    "-",
+  ]);
+  assertEquals(result.code, 0, result.stderr);
+  const text = result.stdout;
+  const config = parseConfig(text, "stdout.toml");
+  assertEquals(config.sources, [{ schema: "shop", tables: ["order_\\d+", "audit"] }]);
+  assertEquals(
+    config.rules.map((r) => [r.table, r.pgSchema, r.pgTable]),
+    [["order_\\d+", "public", null], ["audit", "public", "audit"]],
+  );
+  assertMatch(
+    text,
+    /^ {2}"order_\\\\d\+", # now matches 3 tables: order_00, order_01, order_02 \(1 without a primary key: rows matched by their whole value\)$/m,
+  );
+  assertMatch(text, /^ {2}"audit",$/m);
+  assertMatch(
+    text,
+    /^# order_\\d\+: now matches 3 tables: .*; each lands in a table of its own name$/m,
+  );
+  assert(!text.includes("order_x") && !text.includes("other"), "unmatched tables are left out");
+  // The optional rule keys are documented, commented, on an example.
+  for (const key of ["source_column", "source_value", "columns", "soft_delete_column"]) {
+    assertMatch(text, new RegExp(`^# ${key} = `, "m"));
+  }
+  assertMatch(text, /^# instance_name = /m);
+
+  // Mistakes: a pattern that does not compile, one that matches nothing.
+  result = await runCli(["init", ...connection, "--tables", "order_(\\d+", "-o", "-"]);
+  assertEquals(result.code, 2);
+  assertMatch(
+    result.stderr,
+    /--tables "order_\(\\d\+": not a name nor a valid regular expression/,
+  );
+  result = await runCli([
+    "init",
+    ...connection,
+    "--schema",
+    "shop",
+    "--tables",
+    "nope_\\d+",
+    "-o",
+    "-",
+  ]);
+  assertEquals(result.code, 1);
+  assertMatch(result.stderr, /no table matching --tables nope_\\d\+ in shop: nothing to follow/);
+  result = await runCli(["init", ...connection, "--schema", "nope_.*", "-o", "-"]);
+  assertEquals(result.code, 1);
+  assertMatch(result.stderr, /--schema "nope_\.\*" matches no schema on the source/);
 });

@@ -112,6 +112,7 @@ statsd_prefix = "test"`,
     assertEquals(live.last_error, null);
     assertEquals(live.read_position, live.applied_position);
     assertEquals(live.reconnects, 0);
+    assertEquals(live.followed_tables?.toSorted(), ["shop.line", "shop.t_user"]);
     assert(Date.parse(live.source_seen_at!) > Date.parse(live.started_at!), "heard the source");
     assert(typeof live.rows_per_second === "number" && live.rows_per_second >= 0);
 
@@ -128,6 +129,7 @@ statsd_prefix = "test"`,
     );
     assertMatch(metrics, /^mysql_gp_sync_lag_bytes\{sync_id="1001"\} 0$/m);
     assertMatch(metrics, /^mysql_gp_sync_reconnects_total\{sync_id="1001"\} 0$/m);
+    assertMatch(metrics, /^mysql_gp_sync_followed_tables\{sync_id="1001"\} 2$/m);
     assertMatch(
       metrics,
       new RegExp(
@@ -144,6 +146,7 @@ statsd_prefix = "test"`,
     assertMatch(result.stdout, new RegExp(`^applied position: ${head.file}:${head.pos} `, "m"));
     assertMatch(result.stdout, /^lag: +0 s, 0 bytes$/m);
     assertMatch(result.stdout, /^ {2}shop\.line +2$/m);
+    assertMatch(result.stdout, /^following: +2 tables: shop\.line, shop\.t_user$/m);
     result = await runCli(["status", "-c", file, "--json"]);
     const asked: StatusReport = JSON.parse(result.stdout);
     assertEquals([asked.running, asked.rows_applied, asked.pid], [true, 7, child.pid]);

@@ -32,6 +32,7 @@ function encoder(names: string[], keyCount = 1): RowEncoder {
     encodeKey: (row: Row) => keyIndexes.map((i) => text(row[names[i]])),
     sameKey: (a: Row, b: Row) =>
       keyIndexes.every((i) => a[names[i]] === b[names[i]] && typeof a[names[i]] !== "object"),
+    softDeleted: null,
   };
 }
 
@@ -42,6 +43,8 @@ const layoutV2: readonly ZongJiColumnSchema[] = [];
 function plan(name: string, byLayout: Map<readonly ZongJiColumnSchema[], RowEncoder>): TablePlan {
   return {
     sourceName: `s.${name}`,
+    targetName: `"public"."${name}"`,
+    route: { sourceTag: null },
     encoderFor: (columns: readonly ZongJiColumnSchema[]) => byLayout.get(columns)!,
   } as unknown as TablePlan;
 }

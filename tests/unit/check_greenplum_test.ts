@@ -19,8 +19,9 @@ import type { Config } from "../../src/config/config.ts";
 import { GREENPLUM_CATALOG } from "../../src/sink/dialect.ts";
 import type { Sql } from "../../src/sink/postgres.ts";
 import type { SourceTable } from "../../src/schema/table.ts";
-import type { TableRoute } from "../../src/tables/routes.ts";
-import { routeOf } from "../../src/tables/routes.ts";
+import { rowIdentity } from "../../src/tables/row_identity.ts";
+import { type Route, routeOf } from "../../src/tables/routes.ts";
+import { plainRule } from "../support/rules.ts";
 
 const table = {
   label: "app.orders -> public.orders",
@@ -157,8 +158,11 @@ Deno.test("the policy query reads GP6+'s distkey with its type, GP5's attrnums w
   assertMatch(GREENPLUM_CATALOG.tableStorage(true), /c\.relstorage::text AS storage/);
 });
 
-/** A connection that answers version() with `version` and the Greenplum queries from `answers`. */
-function standIn(version: string, asked: string[]): Sql {
+/**
+ * A connection that answers version() with `version` and the Greenplum queries with a target of
+ * columns id, customer and src distributed by `distributedBy`.
+ */
+function standIn(version: string, asked: string[], distributedBy = ["customer"]): Sql {
   const answer = (text: string, params: readonly unknown[] = []): unknown[] => {
     asked.push(text.trim().split(/\s+/).slice(0, 4).join(" "));
     if (text.includes("version()")) return [{ version }];
@@ -168,13 +172,17 @@ function standIn(version: string, asked: string[]): Sql {
         ? [{ name: "relname" }, { name: "relstorage" }]
         : [{ name: "localoid" }, { name: "policytype" }, { name: "distkey" }];
     }
-    if (text.includes("gp_distribution_policy")) return [{ policy: "p", columns: ["customer"] }];
+    if (text.includes("gp_distribution_policy")) return [{ policy: "p", columns: distributedBy }];
     if (text.includes("pg_appendonly")) {
       return [{ appendOnly: true, options: [], accessMethod: null, storage: "c" }];
     }
     if (text.includes("pg_index")) return [];
     if (text.includes("pg_attribute")) {
-      return [{ name: "id", type: "bigint" }, { name: "customer", type: "bigint" }];
+      return [
+        { name: "id", type: "bigint" },
+        { name: "customer", type: "bigint" },
+        { name: "src", type: "text" },
+      ];
     }
     throw new Error(`unexpected query: ${text}`);
   };
@@ -184,7 +192,7 @@ function standIn(version: string, asked: string[]): Sql {
 }
 
 const source: SourceTable = { schema: "app", table: "orders", columns: [], primaryKey: ["id"] };
-const route: TableRoute = routeOf(source, [], "test");
+const route: Route = { ...routeOf(source, [], "test"), identity: rowIdentity(source) };
 const config = { concurrentSize: 4 } as Config;
 
 Deno.test("the probe: nothing on PostgreSQL, every Greenplum finding otherwise", async () => {
@@ -201,4 +209,20 @@ Deno.test("the probe: nothing on PostgreSQL, every Greenplum finding otherwise",
     "ok append_optimized",
   ]);
   assertMatch(findings[1].message, /SET DISTRIBUTED BY \("id"\)$/);
+});
+
+Deno.test("the source tag is part of the key a merged target may be distributed by", async () => {
+  const rule = { ...plainRule("app", "orders", "public", "orders"), sourceColumn: "src" };
+  const tagged: Route = { ...routeOf(source, [rule], "eu"), identity: rowIdentity(source) };
+  const distribution = async (columns: string[]) =>
+    (await greenplumFindings(config, standIn("Greenplum Database 6.24.3", [], columns), [tagged]))
+      .find((f) => f.check === "distribution")!;
+  for (const columns of [["id"], ["id", "src"], ["src"]]) {
+    const finding = await distribution(columns);
+    assertEquals(finding.level, "ok", finding.message);
+    assertMatch(finding.message, /part of the key \(id, src\)/);
+  }
+  const outside = await distribution(["customer"]);
+  assertEquals(outside.level, "warn");
+  assertMatch(outside.message, /SET DISTRIBUTED BY \("id", "src"\)$/);
 });

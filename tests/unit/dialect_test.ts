@@ -25,6 +25,8 @@ const TABLE: NewTable = {
     type: "character varying(20)",
   }],
   key: ["id", "k"],
+  distributedBy: null,
+  options: null,
 };
 
 Deno.test("the version string tells Greenplum and Cloudberry from PostgreSQL", () => {

@@ -2,6 +2,7 @@
 import { assert, assertEquals } from "../support/assert.ts";
 import {
   BATCH_MAX_BYTES,
+  BUSY_ACK_WIN_FACTOR,
   type FlushLimits,
   type GatheredBatch,
   IDLE_POSITION_MS,
@@ -49,8 +50,18 @@ Deno.test("the byte limit flushes once the binlog bytes reach it", () => {
 });
 
 Deno.test("concurrent_ack_win flushes once the transactions reach it", () => {
-  assert(!mustFlush(gathered({ transactions: 9 }), APPLYING, 5, STARTED, limits));
-  assert(mustFlush(gathered({ transactions: 10 }), APPLYING, 5, STARTED, limits));
+  assert(!mustFlush(gathered({ transactions: 9 }), false, 5, STARTED, limits));
+  assert(mustFlush(gathered({ transactions: 10 }), false, 5, STARTED, limits));
+});
+
+Deno.test("while PostgreSQL applies the last batch, the next gathers up to a larger count", () => {
+  const stretched = 10 * BUSY_ACK_WIN_FACTOR;
+  assert(BUSY_ACK_WIN_FACTOR > 1);
+  assert(!mustFlush(gathered({ transactions: 10 }), APPLYING, 5, STARTED, limits));
+  assert(!mustFlush(gathered({ transactions: stretched - 1 }), APPLYING, 5, STARTED, limits));
+  assert(mustFlush(gathered({ transactions: stretched }), APPLYING, 5, STARTED, limits));
+  // Once PostgreSQL is done, the count over concurrent_ack_win flushes at once.
+  assert(mustFlush(gathered({ transactions: 11 }), false, 5, STARTED, limits));
 });
 
 Deno.test("batch_max_ms flushes a batch with rows once it is that old", () => {

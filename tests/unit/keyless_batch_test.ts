@@ -22,11 +22,14 @@ const ENCODER: RowEncoder = {
   encode: (row: Row) => NAMES.map((name) => row[name] === null ? null : String(row[name])),
   encodeKey: (row: Row) => NAMES.map((name) => row[name] === null ? null : String(row[name])),
   sameKey: () => false,
+  softDeleted: null,
 };
 
 function plan(rowsAsOf: BinlogPosition | null = null): TablePlan {
   return {
     sourceName: "s.log",
+    targetName: '"public"."log"',
+    route: { sourceTag: null },
     wholeRow: true,
     rowsAsOf,
     encoderFor: () => ENCODER,

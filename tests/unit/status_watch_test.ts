@@ -41,6 +41,7 @@ function report(overrides: Partial<StatusReport> = {}): StatusReport {
     batches_applied: 4,
     values_altered: 0,
     tables: { "shop.a": 60, "shop.b": 40 },
+    followed_tables: ["shop.a", "shop.b"],
     table_changes: {
       "shop.a": { insert: 50, update: 10, delete: 0 },
       "shop.b": { insert: 40, update: 0, delete: 0 },

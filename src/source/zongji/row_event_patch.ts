@@ -6,7 +6,7 @@
  * @module
  */
 import { missingFatal, type MissingInternal } from "./internals.ts";
-import { firstImage } from "./row_readers.ts";
+import { afterImage, firstImage } from "./row_readers.ts";
 import type { ImageReader, ParserLike, RowKind, ZongJiTableMapEntry } from "./shapes.ts";
 
 const IMAGE_VIEWS = Symbol("before and after image views");
@@ -113,6 +113,6 @@ function imageViews(
   };
   return [
     view(first, event.columns_present_bitmap),
-    view(entry, event.columns_present_bitmap2 ?? event.columns_present_bitmap),
+    view(entry && afterImage(entry), event.columns_present_bitmap2 ?? event.columns_present_bitmap),
   ];
 }

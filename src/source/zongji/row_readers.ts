@@ -26,6 +26,7 @@ import type {
   KeyLookup,
   RowKind,
   TableMapEventLike,
+  UsedColumns,
   ZongJiColumn,
   ZongJiLike,
   ZongJiTableMapEntry,
@@ -39,7 +40,8 @@ import type {
  * only the key columns (`keyColumns`, lower case) decoded: every other column is read as the raw
  * bytes it occupies (zongji's BIT and BLOB reads), without date, decimal, JSON or decompression
  * work. Columns whose width depends on more than the binlog metadata (MariaDB's old-format hires
- * temporals) are still decoded.
+ * temporals) are still decoded. Where only some columns' values are used (a rule's `columns`),
+ * every other image gets an entry decoding only those.
  *
  * Where every column is an integer, a YEAR or raw bytes (BIT, and the BLOB reads `patchTableMap`
  * set up), a row reader of ours reads straight from the event's bytes: no Buffer for the null
@@ -57,25 +59,44 @@ export function prepareRowReaders(
   const columns = entry?.columns;
   if (!entry || !columns) return;
   delete entry.beforeImage;
+  delete entry.afterImage;
   entry.readImage = imageReader(entry);
-  const keys = keyColumns(entry.parentSchema, entry.tableName);
-  if (!keys || keys.size === 0) return;
-  let found = 0;
-  const keyOnly = columns.map((column) => {
-    if (!keys.has(column.name.toLowerCase())) return rawRead(column);
-    found++;
-    return column;
-  });
+  const found = keyColumns(entry.parentSchema, entry.tableName);
+  const used = (found instanceof Set ? { key: found } : found) as UsedColumns | undefined;
+  const keys = used?.key;
+  const values = used?.values;
   // Without all its key columns the image could not identify a row: let it be decoded whole.
-  if (found < keys.size) return;
-  const beforeImage: ZongJiTableMapEntry = { ...entry, columns: keyOnly };
-  beforeImage.readImage = imageReader(beforeImage);
-  entry.beforeImage = beforeImage;
+  const named = (column: ZongJiColumn) => keys?.has(column.name.toLowerCase()) ?? false;
+  const before = keys && keys.size > 0 && columns.filter(named).length === keys.size
+    ? narrowed(entry, columns, keys)
+    : undefined;
+  const after = values && narrowed(entry, columns, values);
+  if (before) entry.beforeImage = before;
+  if (after) entry.afterImage = after;
+}
+
+/** A copy of `entry` decoding only the columns `used` (lower case) names, the others raw bytes. */
+function narrowed(
+  entry: ZongJiTableMapEntry,
+  columns: readonly ZongJiColumn[],
+  used: ReadonlySet<string>,
+): ZongJiTableMapEntry {
+  const decoded = columns.map((column) =>
+    used.has(column.name.toLowerCase()) ? column : rawRead(column)
+  );
+  const image: ZongJiTableMapEntry = { ...entry, columns: decoded };
+  image.readImage = imageReader(image);
+  return image;
 }
 
 /** The entry the first image of a `kind` row is read with (inserts have after images only). */
 export function firstImage(entry: ZongJiTableMapEntry, kind: RowKind): ZongJiTableMapEntry {
-  return kind === "insert" ? entry : entry.beforeImage ?? entry;
+  return kind === "insert" ? afterImage(entry) : entry.beforeImage ?? afterImage(entry);
+}
+
+/** The entry after images (and inserted rows, and whole before images) are read with. */
+export function afterImage(entry: ZongJiTableMapEntry): ZongJiTableMapEntry {
+  return entry.afterImage ?? entry;
 }
 
 /**
@@ -87,7 +108,7 @@ export function imageReaders(
   kind: RowKind,
 ): [ImageReader, ImageReader] | undefined {
   const first = firstImage(entry, kind).readImage;
-  const after = entry.readImage;
+  const after = afterImage(entry).readImage;
   if (!first || (kind === "update" && !after)) return undefined;
   return [first, after ?? first];
 }

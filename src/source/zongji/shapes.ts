@@ -22,6 +22,11 @@ export interface ZongJiTableMapEntry {
   columns?: ZongJiColumn[];
   /** Set by `prepareRowReaders`: the entry before images are read with. */
   beforeImage?: ZongJiTableMapEntry;
+  /**
+   * Set by `prepareRowReaders`: the entry other images are read with, when only some columns'
+   * values are used.
+   */
+  afterImage?: ZongJiTableMapEntry;
   /** Set by `prepareRowReaders` when every column is of a type our own reader reads. */
   readImage?: ImageReader;
 }
@@ -54,8 +59,22 @@ export type CatalogLookup = (
   column: string,
 ) => SourceColumn | undefined;
 
-/** The primary key columns of a source table, in lower case, if it is known. */
-export type KeyLookup = (schema: string, table: string) => ReadonlySet<string> | undefined;
+/** The columns of a source table the sync uses, in lower case. */
+export interface UsedColumns {
+  /** The columns that identify a row, all a before image needs; absent: its every used column. */
+  key?: ReadonlySet<string>;
+  /** The columns whose values are written; absent: all. The others are never decoded. */
+  values?: ReadonlySet<string>;
+}
+
+/**
+ * The columns the sync uses of a source table, if it is known: a set is the key alone (`key` of
+ * {@link UsedColumns}, every column's value used).
+ */
+export type KeyLookup = (
+  schema: string,
+  table: string,
+) => ReadonlySet<string> | UsedColumns | undefined;
 
 export type RowKind = "insert" | "update" | "delete";
 
