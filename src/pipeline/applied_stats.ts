@@ -11,13 +11,17 @@ import type { Batch } from "./batch.ts";
 
 /** Records `batch` (its position set) as applied, in `applyMs` milliseconds. */
 export function recordApplied(stats: SyncStats, log: Logger, batch: Batch, applyMs = 0): void {
-  for (const table of batch.tables.values()) {
-    const name = table.plan.sourceName;
-    stats.perTable.set(name, (stats.perTable.get(name) ?? 0) + table.size);
+  for (const [plan, changes] of batch.sourceOps) {
+    const name = plan.sourceName;
+    const { share, sources } = batch.heldBy(plan)!;
+    // Rows written are known per share: one several source tables merged into credits each of
+    // them with its row changes instead.
+    const written = sources === 1 ? share.size : changes.insert + changes.update + changes.delete;
+    stats.perTable.set(name, (stats.perTable.get(name) ?? 0) + written);
     const ops = stats.perTableOps.get(name) ?? { insert: 0, update: 0, delete: 0 };
-    ops.insert += table.ops.insert;
-    ops.update += table.ops.update;
-    ops.delete += table.ops.delete;
+    ops.insert += changes.insert;
+    ops.update += changes.update;
+    ops.delete += changes.delete;
     stats.perTableOps.set(name, ops);
   }
   stats.appliedPosition = batch.position;

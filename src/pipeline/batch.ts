@@ -147,6 +147,10 @@ export class Batch {
   readonly tables = new Map<TablePlan, TableShare>();
   /** The share of every plan whose rows the batch holds, and the encoder they came with. */
   #held = new Map<TablePlan, { share: TableShare; encoder: RowEncoder }>();
+  /** Row changes merged in per source table, by kind (a merged share counts them together). */
+  readonly sourceOps = new Map<TablePlan, OpCounts>();
+  /** How many source tables write into each share. */
+  #sourcesOf = new Map<TableShare, number>();
   /** The first share of every target (`TablePlan.targetName`), which later source tables join. */
   #shareOfTarget = new Map<string, TableShare>();
   /** The source tags (null: none) of the source tables writing into each share. */
@@ -195,6 +199,12 @@ export class Batch {
     return false;
   }
 
+  /** The share `plan`'s rows went to and how many source tables write into it; undefined: none. */
+  heldBy(plan: TablePlan): { share: TableShare; sources: number } | undefined {
+    const held = this.#held.get(plan);
+    return held && { share: held.share, sources: this.#sourcesOf.get(held.share)! };
+  }
+
   /** Merges a committed transaction into the batch. */
   add(tx: SourceTransaction, planFor: (change: RowsChange) => TablePlan | undefined): void {
     if (this.transactions === 0) {
@@ -219,6 +229,9 @@ export class Batch {
       const encoder = plan.encoderFor(change.table.columns);
       const table = this.#shareOf(plan, encoder);
       table.ops[change.kind] += change.rows.length;
+      let ops = this.sourceOps.get(plan);
+      if (!ops) this.sourceOps.set(plan, ops = { insert: 0, update: 0, delete: 0 });
+      ops[change.kind] += change.rows.length;
       if (change.kind !== "insert" && encoder.softDeleted) at ??= commitTime(tx.timestamp);
       switch (change.kind) {
         case "insert":
@@ -255,6 +268,7 @@ export class Batch {
       if (!joined) this.#shareOfTarget.set(plan.targetName, share);
     }
     this.#held.set(plan, { share, encoder });
+    this.#sourcesOf.set(share, (this.#sourcesOf.get(share) ?? 0) + 1);
     return share;
   }
 

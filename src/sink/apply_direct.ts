@@ -42,18 +42,10 @@ export function directCopy(table: TableChanges): string {
   return `COPY ${table.plan.targetName} (${columns.join(", ")}) FROM STDIN`;
 }
 
-/** COPYs `rows` (from {@link directRows}) into `table`'s target. */
-export async function copyDirect(
-  tx: Queryable,
-  table: TableChanges,
-  rows: readonly (readonly (string | null)[])[],
-): Promise<void> {
-  await (await sendDirect(tx, table, rows)).answer;
-}
-
 /**
- * {@link copyDirect} without waiting for PostgreSQL's answer to the end of the rows: resolves once
- * they are sent, to the answer still due (a round trip less before the next statement).
+ * COPYs `rows` (from {@link directRows}) into `table`'s target without waiting for PostgreSQL's
+ * answer to the end of the rows: resolves once they are sent, to the answer still due (a round
+ * trip less before the next statement).
  */
 export async function sendDirect(
   tx: Queryable,

@@ -17,7 +17,7 @@
  */
 import { quoteIdent } from "../convert/ident.ts";
 import { comparedAsText, describeTarget, type TargetKind } from "../convert/target_kind.ts";
-import { copyDirect } from "./apply_direct.ts";
+import { sendDirect } from "./apply_direct.ts";
 import type { SessionStaging } from "./apply_staged.ts";
 import { COPIES, type TargetDialect } from "./dialect.ts";
 import type { TableChanges } from "./input.ts";
@@ -78,25 +78,31 @@ export interface KeylessApply {
 
 /**
  * Applies `table`'s counted rows (its plan is `wholeRow`): straight into the target when the batch
- * only inserted and `how.direct` allows, else through staging. The statements join `merges`.
+ * only inserted and `how.direct` allows, else through staging. The statements join `merges`;
+ * resolves once they are sent, to the answer still due to the COPY (see `CopyIn.send`), which the
+ * caller awaits before its next COPY on the connection.
  */
 export async function applyKeyless(
   tx: Queryable,
   table: TableChanges,
   merges: Merges,
   how: KeylessApply,
-): Promise<void> {
+): Promise<{ answer: Promise<void> }> {
   const inserted = how.direct ? table.insertedRows : null;
-  if (inserted !== null) return await copyDirect(tx, table, inserted);
-  let name: string;
-  try {
-    name = await how.staging.fill(tx, table, how.reused);
-  } catch (err) {
-    throw refusedRows(err, table, stagedKeyAt(table));
+  if (inserted !== null) {
+    const sent = await sendDirect(tx, table, inserted);
+    merges.add(table, sent.answer);
+    return sent;
   }
+  const named = (err: unknown) => {
+    throw refusedRows(err, table, stagedKeyAt(table));
+  };
+  const { name, answer } = await how.staging.send(tx, table, how.reused).catch(named);
+  merges.add(table, answer.catch(named));
   // Sent at once (postgres.js pipelines them), the DELETE first: see apply_staged.ts.
   const statements = keylessStatements(table, name, how.dialect);
   merges.add(table, Promise.all(statements.map((text) => tx.unsafe(text))).then(() => {}));
+  return { answer };
 }
 
 /** The DELETE and the INSERT of {@link applyKeyless}, for the staging table `staging`. */

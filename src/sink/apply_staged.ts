@@ -21,18 +21,9 @@ export class SessionStaging {
 
   /**
    * COPYs `table`'s final states (or counted rows) into its staging table, created on first use,
-   * and returns the table's name. `reused`: an earlier piece of the same transaction may have
-   * filled it.
-   */
-  async fill(tx: Queryable, table: TableChanges, reused: boolean): Promise<string> {
-    const { name, answer } = await this.send(tx, table, reused);
-    await answer;
-    return name;
-  }
-
-  /**
-   * {@link fill} without waiting for PostgreSQL's answer to the end of the rows: resolves once
-   * they are sent, to the name and the answer still due (a round trip less before the merge).
+   * without waiting for PostgreSQL's answer to the end of the rows: resolves once they are sent,
+   * to the table's name and the answer still due (a round trip less before the merge). `reused`:
+   * an earlier piece of the same transaction may have filled it.
    */
   async send(
     tx: Queryable,

@@ -237,7 +237,9 @@ export class BatchWriter {
     if (table.plan.wholeRow) {
       const direct = !reusedStaging && !this.#mergeOnly.has(table.plan.targetName);
       const how = { staging: this.#staging, reused: reusedStaging, direct, dialect: this.#dialect };
-      return await applyKeyless(tx, table, merges, how);
+      const { answer } = await applyKeyless(tx, table, merges, how);
+      this.#copied = answer.catch(() => {});
+      return;
     }
     const direct = reusedStaging ? null : directRows(table, this.#mergeOnly);
     if (direct) {

@@ -10,6 +10,8 @@ import { DEFAULT_SOURCE_VALUE } from "../../src/config/table_rules.ts";
 import { dataTypeOf, type SourceColumn, type ZongJiColumnSchema } from "../../src/convert/types.ts";
 import { Batch, commitTime, TableBatch } from "../../src/pipeline/batch.ts";
 import { TablePlan } from "../../src/pipeline/plan.ts";
+import { recordApplied } from "../../src/pipeline/applied_stats.ts";
+import { newStats } from "../../src/observe/stats.ts";
 import type { SourceTable } from "../../src/schema/table.ts";
 import { DOUBLE, LONG } from "../../src/source/zongji/column_types.ts";
 import { imageReaders, prepareRowReaders } from "../../src/source/zongji/row_readers.ts";
@@ -291,6 +293,32 @@ Deno.test("merged target with distinct tags: inserts stay a list, keys apart", (
     ["1\u0000east.shop.orders_1", false],
     ["1\u0000east.shop.orders_2", true],
   ]);
+});
+
+Deno.test("a merged share credits each source table with its own changes in the stats", () => {
+  const a = planOf("orders_1", TAGGED, target(["id", "Secret", "total", "note", "shard"]));
+  const b = planOf("orders_2", TAGGED, target(["id", "Secret", "total", "note", "shard"]));
+  const alone = planOf("orders_9", {}, target(["id", "Secret", "total", "note"]));
+  const plans = new Map([["orders_1", a], ["orders_2", b], ["orders_9", alone]]);
+  const planFor = (change: RowsChange) => plans.get(change.table.table);
+  const batch = new Batch();
+  batch.add(tx([insert("orders_1", row(1), row(2)), insert("orders_2", row(1))]), planFor);
+  batch.add(tx([remove("orders_2", row(1)), insert("orders_9", row(1), row(2))]), planFor);
+  batch.add(tx([remove("orders_9", row(2))]), planFor);
+  const stats = newStats();
+  recordApplied(stats, new Logger("error"), batch);
+  assertEquals(Object.fromEntries(stats.perTableOps), {
+    "shop.orders_1": { insert: 2, update: 0, delete: 0 },
+    "shop.orders_2": { insert: 1, update: 0, delete: 1 },
+    "shop.orders_9": { insert: 2, update: 0, delete: 1 },
+  });
+  // Rows written: a table alone in its share counts them after merging (2 keys), merged ones
+  // their changes
+  assertEquals(Object.fromEntries(stats.perTable), {
+    "shop.orders_1": 2,
+    "shop.orders_2": 2,
+    "shop.orders_9": 2,
+  });
 });
 
 Deno.test("another table's rows of other fields into the same target wait for the next batch", () => {
