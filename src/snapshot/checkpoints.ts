@@ -78,9 +78,12 @@ export class Checkpoints {
     return found;
   }
 
-  /** Records a loaded chunk; call in the transaction that loads its rows. */
-  async add(tx: Queryable, source: string, target: string, chunk: DoneChunk): Promise<void> {
-    await tx.unsafe(
+  /**
+   * Records a loaded chunk; call in the transaction that loads its rows. The statement goes out at
+   * once; the promise is of its answer, which the caller may leave to arrive with COMMIT's.
+   */
+  add(tx: Queryable, source: string, target: string, chunk: DoneChunk): Promise<void> {
+    return tx.unsafe(
       `INSERT INTO ${this.table}
          (sync_id, source, ordinal, target, after_key, through_key, rows, bin_name, bin_pos)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
@@ -95,7 +98,7 @@ export class Checkpoints {
         chunk.position.file,
         chunk.position.pos,
       ],
-    );
+    ).then(() => {});
   }
 
   /** Forgets the checkpoints of `sources`, or of every table when null. */

@@ -10,6 +10,7 @@ import { UserError } from "../config/errors.ts";
 import { qualified, quoteIdent } from "../convert/ident.ts";
 import { CopyIn } from "../sink/copy_in.ts";
 import type { Sql } from "../sink/postgres.ts";
+import { pipelinedTransaction } from "../sink/transaction.ts";
 import { sourceName, targetName } from "../tables/followed.ts";
 import type { RowCodec } from "../tables/row_codec.ts";
 import { type SourceRow, SourceRows } from "../tables/source_rows.ts";
@@ -102,7 +103,10 @@ async function loadChunk(
   const reader = new SourceRows(means.readers[index], codec);
   const pageRows = Math.min(PAGE_ROWS, means.chunkRows);
   try {
-    return await means.pool.begin(async (tx) => {
+    let done!: DoneChunk;
+    // BEGIN goes out with the COPY, the checkpoint and COMMIT behind the rows: two round trips
+    // per chunk, where waiting for each answer took five.
+    await pipelinedTransaction(means.pool, async (tx) => {
       const copy = await CopyIn.open(tx, statement);
       const position = await means.reads.begin(index);
       let rows = 0;
@@ -118,11 +122,11 @@ async function loadChunk(
       } finally {
         await means.reads.end(index);
       }
-      await copy.end();
-      const chunk: DoneChunk = { ...range, rows, position };
-      await means.checkpoints.add(tx, source, target, chunk);
-      return chunk;
+      const { answer } = await copy.send();
+      done = { ...range, rows, position };
+      return { answers: Promise.all([answer, means.checkpoints.add(tx, source, target, done)]) };
     });
+    return done;
   } catch (err) {
     // Data exceptions and constraint violations: a row the target's own rules refuse
     if (!/^2[23]/.test((err as { code?: string }).code ?? "")) throw err;
