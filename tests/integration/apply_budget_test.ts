@@ -4,10 +4,10 @@
 // on Greenplum each statement is dispatched to every segment, so this is what a batch costs there.
 // A statement per row or per key anywhere would make the 5,000-row batches cost thousands more.
 import { assert, assertEquals } from "../support/assert.ts";
-import type postgres from "postgres";
 import { writeMasterInfo } from "../../src/offsets/master_info.ts";
 import { FIRST_TRY, SAMPLES } from "../../src/sink/writer_split.ts";
 import { type Fixture, startFixture, startSync, waitForCatchUp } from "../../testing/fixture.ts";
+import { countStatements, statementsSince } from "../../testing/statement_counts.ts";
 
 /** Statements of one staged batch at most (BEGIN, position, COPY, settings, merge, COMMIT). */
 const STAGED_BUDGET = 10;
@@ -46,27 +46,6 @@ const WORKLOADS: Record<string, (at: number, n: number) => string> = {
   "keyless updates": (at, n) => `UPDATE shop.w SET b = 'u' WHERE a BETWEEN ${at + 1} AND ${at + n}`,
   "keyless deletes": (at, n) => `DELETE FROM shop.w WHERE a BETWEEN ${at + 1} AND ${at + n}`,
 };
-
-/** Restarts PostgreSQL with pg_stat_statements, which counts every statement it executes. */
-async function countStatements(fixture: Fixture): Promise<void> {
-  await fixture.pg.unsafe("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'");
-  await fixture.postgres.stop();
-  await fixture.postgres.start();
-  await fixture.reconnect();
-  await fixture.pg.unsafe("CREATE EXTENSION pg_stat_statements");
-}
-
-/** Every statement PostgreSQL executed since the last call (and their texts). */
-async function statementsSince(pg: postgres.Sql): Promise<{ count: number; texts: string[] }> {
-  const rows = await pg.unsafe<{ query: string; calls: string }[]>(
-    "SELECT query, calls::text AS calls FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'",
-  );
-  await pg.unsafe("SELECT pg_stat_statements_reset()");
-  return {
-    count: rows.reduce((n, r) => n + Number(r.calls), 0),
-    texts: rows.map((r) => r.query),
-  };
-}
 
 /**
  * Runs `transactions` through a sync with `extra` config lines, one at a time; the statements

@@ -5,11 +5,11 @@
 // differing rows cost statements per chunk, not per row; and no statement verify sends uses what
 // Greenplum 6 lacks.
 import { assert, assertEquals } from "../support/assert.ts";
-import type postgres from "postgres";
 import { Logger } from "../../src/util/log.ts";
 import type { Config } from "../../src/config/config.ts";
 import { DEFAULT_VERIFY_OPTIONS, verify, type VerifyReport } from "../../src/verify/verify.ts";
 import { type Fixture, startFixture } from "../../testing/fixture.ts";
+import { countStatements, statementsSince } from "../../testing/statement_counts.ts";
 
 const ROWS = 240;
 
@@ -73,27 +73,6 @@ const DAMAGE = `
   DELETE FROM merged WHERE id % 12 = 3 AND shard = 'other';
   UPDATE merged SET val = 'other' WHERE shard = 'other';
   INSERT INTO merged SELECT 2000 + g, 'extra', 'other' FROM generate_series(1, 20) g;`;
-
-/** Restarts PostgreSQL with pg_stat_statements, which counts every statement it executes. */
-async function countStatements(fixture: Fixture): Promise<void> {
-  await fixture.pg.unsafe("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'");
-  await fixture.postgres.stop();
-  await fixture.postgres.start();
-  await fixture.reconnect();
-  await fixture.pg.unsafe("CREATE EXTENSION pg_stat_statements");
-}
-
-/** Every statement PostgreSQL executed since the last call (and their texts). */
-async function statementsSince(pg: postgres.Sql): Promise<{ count: number; texts: string[] }> {
-  const rows = await pg.unsafe<{ query: string; calls: string }[]>(
-    "SELECT query, calls::text AS calls FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'",
-  );
-  await pg.unsafe("SELECT pg_stat_statements_reset()");
-  return {
-    count: rows.reduce((n, r) => n + Number(r.calls), 0),
-    texts: rows.map((r) => r.query),
-  };
-}
 
 async function measure(
   fixture: Fixture,
