@@ -15,6 +15,7 @@ import type { TargetDialect } from "../sink/dialect.ts";
 import { targetColumnFor, type TargetTable } from "../sink/target.ts";
 import {
   APPENDED_COLUMNS,
+  appendedColumns,
   type AppendedFields,
   replicatedColumns,
 } from "../tables/column_pairing.ts";
@@ -117,17 +118,6 @@ const ADDED_TYPES: Record<keyof AppendedFields, RegExp> = {
   deletedAt: /^timestamp\b/,
 };
 
-/** The columns the route's rule adds, by role, with the target column each names. */
-function addedColumns(route: Route): [keyof AppendedFields, string][] {
-  const added: [keyof AppendedFields, string][] = [];
-  if (route.sourceTag) added.push(["tag", route.sourceTag.column]);
-  if (route.softDelete) {
-    added.push(["deleted", route.softDelete.column]);
-    if (route.softDelete.timeColumn) added.push(["deletedAt", route.softDelete.timeColumn]);
-  }
-  return added;
-}
-
 /**
  * The source tag and soft-delete columns exist with a fitting type; `filled` takes them. Named by
  * the target alone: tables merged into one target share these findings.
@@ -135,7 +125,7 @@ function addedColumns(route: Route): [keyof AppendedFields, string][] {
 function addedColumnFindings(route: Route, target: TargetTable, filled: Set<string>): Finding[] {
   const table = qualified(route.pgSchema, route.pgTable);
   const findings: Finding[] = [];
-  for (const [role, name] of addedColumns(route)) {
+  for (const { role, column: name } of appendedColumns(route)) {
     const { key, type, why } = APPENDED_COLUMNS[role];
     const match = targetColumnFor(target, name);
     if (!match) {

@@ -90,15 +90,10 @@ export function pairColumns(
   const targetColumns = pairs.map(([, target]) => target);
   const appended: AppendedFields = { tag: null, deleted: null, deletedAt: null };
   const constants: (string | null)[] = [];
-  const append = (role: keyof AppendedFields, column: string, value: string | null) => {
+  for (const { role, column, value } of appendedColumns(route)) {
     appended[role] = targetColumns.length;
     targetColumns.push(appendedColumn(route, target, role, column));
     constants.push(value);
-  };
-  if (route.sourceTag) append("tag", route.sourceTag.column, route.sourceTag.value);
-  if (route.softDelete) {
-    append("deleted", route.softDelete.column, "f");
-    if (route.softDelete.timeColumn) append("deletedAt", route.softDelete.timeColumn, null);
   }
   return {
     sourceColumns: pairs.map(([source]) => source),
@@ -108,6 +103,26 @@ export function pairColumns(
     appended,
     constants,
   };
+}
+
+/**
+ * The columns the route appends after the source columns, in field order: the source tag, the
+ * soft-delete flag and time, those it has, each with its value in a row written from a live
+ * source row.
+ */
+export function appendedColumns(
+  route: Pick<TableRoute, "sourceTag" | "softDelete">,
+): { role: keyof AppendedFields; column: string; value: string | null }[] {
+  const found: { role: keyof AppendedFields; column: string; value: string | null }[] = [];
+  if (route.sourceTag) {
+    found.push({ role: "tag", column: route.sourceTag.column, value: route.sourceTag.value });
+  }
+  if (route.softDelete) {
+    found.push({ role: "deleted", column: route.softDelete.column, value: "f" });
+    const time = route.softDelete.timeColumn;
+    if (time) found.push({ role: "deletedAt", column: time, value: null });
+  }
+  return found;
 }
 
 /**

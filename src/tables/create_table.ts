@@ -17,7 +17,7 @@ import {
 } from "../sink/dialect.ts";
 import type { Sql } from "../sink/postgres.ts";
 import { targetColumnFor } from "../sink/target.ts";
-import { replicatedColumns } from "./column_pairing.ts";
+import { APPENDED_COLUMNS, appendedColumns, replicatedColumns } from "./column_pairing.ts";
 import { sourceName, targetName } from "./followed.ts";
 import type { RowIdentity } from "./row_identity.ts";
 import type { Route, TableRoute } from "./routes.ts";
@@ -84,11 +84,8 @@ function newTableFor(route: Route, options: { postgis: boolean }): NewTable {
       );
     }
   });
-  if (route.sourceTag) columns.push({ name: route.sourceTag.column, type: "text NOT NULL" });
-  if (route.softDelete) {
-    columns.push({ name: route.softDelete.column, type: "boolean NOT NULL DEFAULT false" });
-    const time = route.softDelete.timeColumn;
-    if (time) columns.push({ name: time, type: "timestamptz" });
+  for (const { role, column } of appendedColumns(route)) {
+    columns.push({ name: column, type: APPENDED_COLUMNS[role].type });
   }
   return {
     schema: route.pgSchema,
